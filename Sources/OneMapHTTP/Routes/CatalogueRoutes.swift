@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import OneMap
+import OneMapStore
+
+/// /, /health and /layers: what the server holds.
+struct CatalogueRoutes {
+    let services: Services
+
+    struct LayerEntry: Encodable {
+        let id: String
+        let title: String
+        let description: String?
+        let kind: String
+        let geometryType: String
+        let access: String
+        let owner: String?
+        let bounds: [Double]?
+        let minzoom: Int
+        let maxzoom: Int
+        let fields: [FieldInfo]
+        let featureCount: Int
+        let dataVersion: Int
+        let updated: String
+        let attribution: String?
+        let links: [Link]
+    }
+
+    struct Link: Encodable {
+        let href: String
+        let rel: String
+        let type: String
+        let title: String?
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            let n = services.catalogue.layers.count
+            return jsonResponse("{\"status\":\"ok\",\"layers\":\(n)}")
+        }
+
+        router.get("/layers") { request, _ in
+            let base = baseURL(request)
+            let entries = services.catalogue.layers.map { l in
+                LayerEntry(id: l.id, title: l.title, description: l.description, kind: l.kind.rawValue,
+                           geometryType: l.geometryType, access: l.access.rawValue, owner: l.owner,
+                           bounds: l.bounds?.array, minzoom: l.minzoom, maxzoom: l.maxzoom, fields: l.fields,
+                           featureCount: l.featureCount, dataVersion: l.dataVersion, updated: l.updated,
+                           attribution: l.attribution,
+                           links: [
+                               Link(href: "\(base)/tiles/\(l.id).json", rel: "describedby", type: "application/json", title: "TileJSON"),
+                               Link(href: "\(base)/tiles/\(l.id)/{z}/{x}/{y}.mvt", rel: "item", type: "application/vnd.mapbox-vector-tile", title: "Vector tiles"),
+                           ])
+            }
+            struct Body: Encodable { let layers: [LayerEntry] }
+            return jsonResponse(try encodeJSON(Body(layers: entries)))
+        }
+
+        router.get("/") { request, _ in
+            let base = baseURL(request)
+            let ids = services.catalogue.layers.map(\.id).joined(separator: ",")
+            struct Landing: Encodable { let title: String; let description: String; let links: [Link] }
+            let landing = Landing(
+                title: "OneMap 一张图",
+                description: "Geospatial one-map server: vector tiles, layers and (soon) features, search and geocoding.",
+                links: [
+                    Link(href: "\(base)/", rel: "self", type: "application/json", title: "This document"),
+                    Link(href: "\(base)/map", rel: "alternate", type: "text/html", title: "Map viewer 地图"),
+                    Link(href: "\(base)/layers", rel: "data", type: "application/json", title: "Layer catalogue"),
+                    Link(href: "\(base)/tiles/\(ids).json", rel: "describedby", type: "application/json", title: "TileJSON of all layers"),
+                    Link(href: "\(base)/health", rel: "status", type: "application/json", title: "Health"),
+                ])
+            // People get the map; programs get JSON.
+            if let accept = request.headers[.accept], accept.contains("text/html"), request.uri.queryParameters["f"] != "json" {
+                return Response(status: .seeOther, headers: [.location: "/map"])
+            }
+            return jsonResponse(try encodeJSON(landing))
+        }
+    }
+}

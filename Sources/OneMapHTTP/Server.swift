@@ -1,0 +1,80 @@
+import Foundation
+import GeoCore
+import Hummingbird
+import Logging
+import OneMap
+import OneMapStore
+
+public struct ServerConfig: Sendable {
+    public var host: String
+    public var port: Int
+    /// The folder holding Public/ (viewer) and Styles/.
+    public var resources: String
+    /// Bytes of tiles kept in memory.
+    public var tileCacheBytes: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, resources: String, tileCacheBytes: Int = 128 << 20) {
+        self.host = host
+        self.port = port
+        self.resources = resources
+        self.tileCacheBytes = tileCacheBytes
+    }
+}
+
+/// Everything handlers need, built once at start.
+struct Services: Sendable {
+    let store: SpatialStore
+    let catalogue: Catalogue
+    let tiles: TileService
+    let tileCache: TileResponseCache
+    let resources: String
+}
+
+/// Builds the HTTP application: routes, problem+json errors, CORS, access log, static viewer.
+public func makeApplication(store: SpatialStore, config: ServerConfig, logger: Logger) throws -> some ApplicationProtocol {
+    let services = Services(
+        store: store,
+        catalogue: try Catalogue(store: store),
+        tiles: TileService(store: store, logger: logger),
+        tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
+        resources: config.resources)
+
+    let router = Router()
+    router.middlewares.add(AccessLogMiddleware(logger: logger))
+    router.middlewares.add(CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .contentType, .ifNoneMatch],
+                                          allowMethods: [.get, .head, .options], maxAge: .seconds(3600)))
+    router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(FileMiddleware(config.resources + "/Public", cacheControl: .init([(MediaType(type: .any), [.maxAge(300)])]),
+                                          searchForIndexHtml: false, logger: logger))
+
+    CatalogueRoutes(services: services).add(to: router)
+    TileRoutes(services: services).add(to: router)
+    ViewerRoutes(services: services).add(to: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "OneMap"),
+        logger: logger)
+}
+
+/// The absolute base URL the client used (Host / X-Forwarded-* headers), for links.
+func baseURL(_ request: Request) -> String {
+    let proto = request.headers[.init("X-Forwarded-Proto")!].flatMap { $0 == "https" ? "https" : nil } ?? "http"
+    let rawHost = request.headers[.init("X-Forwarded-Host")!] ?? request.head.authority ?? "127.0.0.1"
+    // Only host[:port] characters: the value ends up in JSON and URLs.
+    let host = rawHost.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == ":" || $0 == "-" || $0 == "[" || $0 == "]" }
+    return "\(proto)://\(host.isEmpty ? "127.0.0.1" : host)"
+}
+
+func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "application/json",
+                  cacheControl: String = "no-cache") -> Response {
+    Response(status: status,
+             headers: [.contentType: contentType, .cacheControl: cacheControl],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try e.encode(value), as: UTF8.self)
+}
