@@ -17,7 +17,7 @@
   var map = new maplibregl.Map({
     container: 'map',
     style: '/styles/onemap.json',
-    center: [113.3245, 23.1190], // 花城广场 Huacheng Square, Guangzhou
+    center: [113.3190, 23.1214], // 花城广场 Huacheng Square, Guangzhou
     zoom: 14,
     hash: true,
     attributionControl: false,

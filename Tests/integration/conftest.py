@@ -172,6 +172,11 @@ def build_sample_report(sample_db):
         m = re.match(IMPORT_LINE, line.strip())
         if m:
             rep[m.group(2)] = (int(m.group(1)), int(m.group(3)), int(m.group(4)))
+            continue
+        # build-sample's own form: "  admin: 146 features (0 repaired, 0 rejected)"
+        m = re.match(r"^(\w+): (\d+) features \((\d+) repaired, (\d+) rejected\)$", line.strip())
+        if m:
+            rep[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4)))
     return rep
 
 

@@ -106,7 +106,7 @@ def test_feature_count_matches_file(layers, build_sample_report, lid):
 
 def test_build_sample_reports_each_layer(build_sample_report):
     missing = [l for l in BASE_IDS if l not in build_sample_report]
-    assert not missing, f"build-sample printed no 'imported N features into L: …' line for {missing}"
+    assert not missing, f"build-sample reported no per-layer counts (N features, R repaired, J rejected) for {missing}"
 
 
 # ----------------------------------------------------------------------------- TileJSON

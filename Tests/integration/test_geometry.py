@@ -100,7 +100,7 @@ def test_isvalid_agrees_with_shapely(w):
 def test_clip_polygon_with_hole():
     w = "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 8, 8 8, 8 2, 2 2))"
     for bbox in [(1, 1, 5, 5), (-5, -5, 3, 20), (3, 3, 7, 7), (0, 0, 10, 10), (-1, 4, 11, 6)]:
-        got = wkt.loads(geometry("clip", w, "--bbox", ",".join(map(str, bbox))))
+        got = wkt.loads(geometry("clip", w, "--bbox=" + ",".join(map(str, bbox))))
         want = shapely.clip_by_rect(wkt.loads(w), *bbox)
         if want.is_empty:
             assert got.is_empty, got.wkt

@@ -1,0 +1,135 @@
+import Testing
+@testable import GeoCore
+
+@Suite struct TileMatrixSetTests {
+    let tms = WebMercatorQuad()
+
+    @Test func worldTileSpansTheMercatorSquare() {
+        let b = tms.bounds(of: TileID(z: 0, x: 0, y: 0))
+        #expect(abs(b.minX + 20037508.342789244) < 1e-6)
+        #expect(abs(b.maxY - 20037508.342789244) < 1e-6)
+    }
+
+    /// The west edge of Huacheng Square (花城广场, 113.312 E) lies in tile 14/13348/7109 (the tile the issue names).
+    @Test func huachengSquareTile() {
+        let r = tms.tiles(covering: BBox(minX: 113.3120, minY: 23.1214, maxX: 113.3120, maxY: 23.1214), zoom: 14)
+        #expect(r.x == 13348...13348)
+        #expect(r.y == 7109...7109)
+    }
+
+    @Test func tileRangeChecks() {
+        #expect(tms.contains(TileID(z: 24, x: (1 << 24) - 1, y: 0)))
+        #expect(!tms.contains(TileID(z: 25, x: 0, y: 0)))
+        #expect(!tms.contains(TileID(z: 3, x: 8, y: 0)))
+        #expect(!tms.contains(TileID(z: 3, x: 0, y: -1)))
+    }
+}
+
+@Suite struct JSONTests {
+    @Test func numbersKeepTheirKind() throws {
+        let v = try JSONValue.parse(#"{"i": 3, "d": 3.0, "e": 1e2, "b": true, "n": null, "s": "天河\u00e9\ud83d\ude00"}"#)
+        #expect(v["i"] == .int(3))
+        #expect(v["d"] == .double(3))
+        #expect(v["e"] == .double(100))
+        #expect(v["b"] == .bool(true))
+        #expect(v["n"] == .null)
+        #expect(v["s"] == .string("天河é😀"))
+    }
+
+    @Test func errorsCarryTheirOffset() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a": [1, 2"#) }
+        do {
+            _ = try JSONValue.parse(#"{"a": tru}"#)
+            Issue.record("should fail")
+        } catch let e as JSONParseError {
+            #expect(e.offset == 6)
+        } catch { Issue.record("wrong error \(error)") }
+    }
+
+    @Test func rejectsDeepNestingAndBadEscapes() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 10_000)) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud800""#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("\"a\u{01}\"") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("01x") }
+    }
+
+    @Test func writesWhatItReads() throws {
+        let text = #"{"a":[1,2.5,"x\"y\n"],"b":{"c":null,"d":false}}"#
+        #expect(try JSONValue.parse(text).text == text)
+    }
+}
+
+@Suite struct CRSTests {
+    @Test func spellings() {
+        #expect(CRS(parsing: "EPSG:4490") == .cgcs2000)
+        #expect(CRS(parsing: "4490") == .cgcs2000)
+        #expect(CRS(parsing: "http://www.opengis.net/def/crs/EPSG/0/3857") == .webMercator)
+        #expect(CRS(parsing: "urn:ogc:def:crs:EPSG::4326") == .wgs84)
+        #expect(CRS(parsing: "http://www.opengis.net/def/crs/OGC/1.3/CRS84") == .crs84)
+        #expect(CRS(parsing: "EPSG:abc") == nil)
+        #expect(CRS(parsing: "'; DROP TABLE x") == nil)
+    }
+
+    /// PROJ's Web Mercator agrees with the closed-form one the tile encoder uses.
+    @Test func projAgreesWithTileProjection() throws {
+        let tms = WebMercatorQuad()
+        var xy = [113.3190, 23.1214, 114.2, 22.7, -179.9, -60.0]
+        let expected = stride(from: 0, to: xy.count, by: 2).map { tms.project(lon: xy[$0], lat: xy[$0 + 1]) }
+        try PROJContextPool.shared.transform(&xy, from: .cgcs2000, to: .webMercator)
+        for (i, e) in expected.enumerated() {
+            #expect(abs(xy[2 * i] - e.x) < 1e-3)
+            #expect(abs(xy[2 * i + 1] - e.y) < 1e-3)
+        }
+    }
+
+    @Test func unknownCRSIsAnError() {
+        #expect(throws: GeometryError.self) {
+            try PROJContextPool.shared.withContext { try $0.transformer(from: CRS(authority: "EPSG", code: "999999"), to: .cgcs2000) }
+        }
+    }
+}
+
+@Suite struct GeometryTests {
+    /// A bow-tie of two unit triangles: valid repair keeps both (area 0.5 + 0.5).
+    @Test func bowTieIsRepairedKeepingItsArea() throws {
+        try GEOSContextPool.shared.withContext { ctx in
+            let g = try ctx.read(wkt: "POLYGON((0 0, 2 2, 2 0, 0 2, 0 0))")
+            #expect(!g.isValid)
+            #expect(g.invalidReason?.contains("Self-intersection") == true)
+            let v = try g.makeValid()
+            #expect(v.isValid)
+            #expect(abs(v.area - 2.0) < 1e-12)
+        }
+    }
+
+    @Test func wkbRoundTrip() throws {
+        try GEOSContextPool.shared.withContext { ctx in
+            let g = try ctx.read(wkt: "MULTIPOLYGON(((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2)))")
+            let back = try ctx.read(wkb: g.wkb)
+            #expect(back.equalsExact(g))
+            #expect(back.area == 96)
+        }
+    }
+
+    @Test func geoJSONReaderNamesTheProblem() throws {
+        try GEOSContextPool.shared.withContext { ctx in
+            var r = GeoJSONGeometryReader()
+            let bad = try JSONValue.parse(#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}"#)
+            let g = try r.read(bad, context: ctx)  // closed automatically: 4 positions
+            #expect(r.closedRings == 1)
+            #expect(g.area == 0.5)
+            let worse = try JSONValue.parse(#"{"type":"Polygon","coordinates":[[[0,0],[1,0]]]}"#)
+            #expect(throws: GeometryError.self) { try r.read(worse, context: ctx) }
+            let text = try JSONValue.parse(#"{"type":"Point","coordinates":["a",1]}"#)
+            #expect(throws: GeometryError.self) { try r.read(text, context: ctx) }
+        }
+    }
+
+    @Test func gzipRoundTrip() {
+        let input = Array(String(repeating: "一张图 OneMap ", count: 500).utf8)
+        let z = Gzip.compress(input)
+        #expect(z.count < input.count / 10)
+        #expect(z.prefix(2) == [0x1F, 0x8B])
+        #expect(Gzip.decompress(z) == input)
+    }
+}
