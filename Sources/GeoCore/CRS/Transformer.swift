@@ -50,17 +50,26 @@ public final class CRSTransformer {
         return (xy[0], xy[1])
     }
 
-    /// Transforms every coordinate of a geometry.
-    public func transform(_ g: Geometry) throws -> Geometry {
+    /// Transforms every coordinate of a geometry. With `verify`, each point must
+    /// also come back through the inverse: PROJ wraps longitudes, so a point far
+    /// outside a projection's domain would otherwise pass as a plausible one.
+    public func transform(_ g: Geometry, verify: Bool = false) throws -> Geometry {
         var failed = false
-        let out = try g.mapXY { x, y in
-            var c = PJ_COORD(xy: PJ_XY(x: x, y: y))
-            c = proj_trans(pj, PJ_FWD, c)
+        let pj = self.pj
+        let out = try? g.mapXY { x, y in
+            let c = proj_trans(pj, PJ_FWD, PJ_COORD(xy: PJ_XY(x: x, y: y)))
             if !c.xy.x.isFinite || !c.xy.y.isFinite { failed = true; return false }
+            if verify {
+                let back = proj_trans(pj, PJ_INV, c)
+                if !(abs(back.xy.x - x) <= 1e-7 * max(1, abs(x)) && abs(back.xy.y - y) <= 1e-7 * max(1, abs(y))) {
+                    failed = true
+                    return false
+                }
+            }
             x = c.xy.x; y = c.xy.y
             return true
         }
-        if failed { throw GeometryError("coordinates outside the domain of \(source) → \(target)") }
+        guard let out, !failed else { throw GeometryError("coordinates outside the domain of \(source) → \(target)") }
         return out
     }
 }

@@ -167,7 +167,7 @@ public struct Importer {
         var g = try reader.read(json, context: ctx)
         var repaired = reader.closedRings > 0
         if g.isEmpty { throw GeometryError("geometry is empty") }
-        if let transformer { g = try transformer.transform(g) }
+        if let transformer { g = try transformer.transform(g, verify: true) }
         let b = g.bbox
         guard b.minX >= -180, b.maxX <= 180, b.minY >= -90, b.maxY <= 90 else {
             throw GeometryError("coordinates out of range for \(crs == .crs84 ? "longitude/latitude" : "EPSG:4490 after converting from \(crs)") (x \(b.minX)…\(b.maxX), y \(b.minY)…\(b.maxY)); is --crs right?")
