@@ -195,7 +195,11 @@ def http(server):
     """The session server, after checking it is still up (a crash in one test is
     reported there, not as a cascade of connection errors)."""
     if not server.alive():
-        pytest.fail(f"server died earlier:\n{server.stderr_tail()}")
+        rc = server.proc.returncode if server.proc is not None else None
+        tail = server.stderr_tail()
+        server.proc = None
+        server.start()  # so one crash (or a relink under a running binary) does not cascade
+        pytest.fail(f"server died earlier (exit status {rc}); restarted. Its last output:\n{tail}")
     return server
 
 

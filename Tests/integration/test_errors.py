@@ -77,6 +77,27 @@ def test_unknown_route_is_problem_json(http):
     check_problem(http.get("/no/such/route"), 404)
 
 
+def test_duplicate_layer_ids(http):
+    """An MVT tile cannot hold two layers of one name: either 400 or one layer per id."""
+    r = http.get("/tiles/roads,roads/14/13348/7109.mvt", headers={"Accept-Encoding": "identity"})
+    if r.status_code == 200:
+        from helpers import decode_tile_raw
+        assert list(decode_tile_raw(r.content)) == ["roads"]
+    else:
+        check_problem(r, 400)
+
+
+def test_very_many_layer_ids(http):
+    r = http.get("/tiles/" + ",".join(["roads"] * 2000) + "/14/13348/7109.mvt")
+    check_problem(r, None)
+
+
+def test_very_long_path(http):
+    r = http.get("/tiles/" + "a" * 100_000 + "/14/13348/7109.mvt")
+    assert 400 <= r.status_code < 500, r.status_code
+    assert http.get("/health").status_code == 200
+
+
 def test_server_still_healthy_after_bad_input(http):
     for path, _ in CASES:
         http.get(path)

@@ -176,6 +176,64 @@ def test_projected_input_crs(run_import, tmp_path, spatialite_sql, crs):
     same_geoms(got, want, tol=1e-8)
 
 
+@pytest.mark.parametrize("crs", ["EPSG:4490", "EPSG:4326"])
+def test_geographic_crs_keeps_lon_lat_order(run_import, tmp_path, spatialite_sql, crs):
+    """EPSG:4490/4326 are latitude-first in the EPSG registry, but GeoJSON and the CLI use
+    lon/lat (visualisation order): --crs must not swap the axes."""
+    f = write_json(tmp_path / "ll.geojson", fc(good_features()))
+    res = run_import(f, "ll_layer", "--crs", crs)
+    assert_ok(res, 3)
+    same_geoms(stored(spatialite_sql, res.db, "ll_layer"), GOOD_POLYS)
+
+
+def test_csv_geographic_crs_keeps_lon_lat_order(run_import, tmp_path, spatialite_sql):
+    p = tmp_path / "pts.csv"
+    p.write_text("lon,lat\n113.3245,23.1190\n", encoding="utf-8")
+    res = run_import(p, "csvll", "--format", "csv", "--lon-field", "lon", "--lat-field", "lat",
+                     "--crs", "EPSG:4490")
+    assert_ok(res, 1)
+    same_geoms(stored(spatialite_sql, res.db, "csvll"), [Point(113.3245, 23.1190)])
+
+
+def test_file_crs_member(run_import, tmp_path, spatialite_sql):
+    """`--crs` default is 'the file's own' (import --help): a GeoJSON 2008 crs member."""
+    fwd = Transformer.from_crs("EPSG:4490", "EPSG:3857", always_xy=True)
+    back = Transformer.from_crs("EPSG:3857", "EPSG:4490", always_xy=True)
+    xy = fwd.transform(113.3245, 23.1190)
+    doc = fc([feat(Point(*xy), 0)])
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    f = write_json(tmp_path / "crs.geojson", doc)
+    res = run_import(f, "filecrs")
+    assert_ok(res, 1)
+    same_geoms(stored(spatialite_sql, res.db, "filecrs"), [Point(back.transform(*xy))], tol=1e-8)
+
+
+def test_null_geometry_rejected(run_import, tmp_path, spatialite_sql):
+    feats = good_features()
+    feats.insert(2, {"type": "Feature", "properties": {"name": "无几何"}, "geometry": None})
+    f = write_json(tmp_path / "null.geojson", fc(feats))
+    res = run_import(f, "nullgeom")
+    assert_ok(res, 3, rejected=1)
+    assert res.rejected_indices() == [2], res
+
+
+def test_csv_bad_coordinate_rejected(run_import, tmp_path, spatialite_sql):
+    p = tmp_path / "bad.csv"
+    p.write_text("name,lon,lat\na,113.3,23.1\nb,abc,23.1\nc,113.4,\nd,113.5,23.2\n", encoding="utf-8")
+    res = run_import(p, "csvbad", "--format", "csv", "--lon-field", "lon", "--lat-field", "lat")
+    assert_ok(res, 2, rejected=2)
+    assert res.rejected_indices() == [1, 2], res
+
+
+def test_csv_missing_column_fails(run_import, tmp_path, spatialite_sql):
+    p = tmp_path / "nocol.csv"
+    p.write_text("name,x,y\na,113.3,23.1\n", encoding="utf-8")
+    res = run_import(p, "nocol", "--format", "csv", "--lon-field", "lon", "--lat-field", "lat")
+    assert_failed(res)
+    assert "lon" in res.stderr
+    assert not layer_exists(spatialite_sql, res.db, "nocol")
+
+
 # ---------------------------------------------------------------------------- bad files
 def test_malformed_json(run_import, tmp_path, spatialite_sql):
     p = tmp_path / "bad.geojson"

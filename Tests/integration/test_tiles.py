@@ -140,6 +140,30 @@ def test_etag_304_for_gzip_representation(http):
     assert r2.status_code == 304
 
 
+def test_etag_differs_per_content_coding(http, huacheng):
+    """RFC 9110 §8.8.3: a strong ETag is unique across all representations of a resource,
+    so the gzip and identity bytes cannot share one (or the ETag must be weak)."""
+    r = http.get(HUACHENG_PATH, headers={"Accept-Encoding": "gzip"}, stream=True)
+    r.raw.read(decode_content=False)
+    gz_tag, id_tag = r.headers.get("ETag"), huacheng.headers.get("ETag")
+    assert gz_tag and id_tag
+    assert gz_tag != id_tag or gz_tag.startswith("W/"), \
+        f"same strong ETag {gz_tag} for gzip and identity representations"
+
+
+def test_head_request(http, huacheng):
+    """RFC 9110 §9.3.2: a server supports HEAD wherever it supports GET."""
+    r = requests_head(http, HUACHENG_PATH)
+    assert r.status_code == 200, f"HEAD answered {r.status_code}"
+    assert r.headers["Content-Type"].split(";")[0].strip() == MVT_TYPE
+    assert r.content == b""
+
+
+def requests_head(server, path):
+    import requests
+    return requests.head(server.url(path), headers=IDENT, timeout=30, allow_redirects=False)
+
+
 def test_tiles_are_deterministic(http, huacheng):
     for _ in range(2):
         assert fetch(http, HUACHENG_PATH).content == huacheng.content
@@ -451,6 +475,9 @@ def test_max_zoom_24_is_valid(http):
     r = fetch(http, f"/tiles/roads/{z}/{x}/{y}.mvt")
     assert r.status_code == 200, r.text[:300]
     decode_tile_raw(r.content)
+    last = 2 ** 24 - 1
+    r = fetch(http, f"/tiles/roads/24/{last}/{last}.mvt")
+    assert r.status_code == 200, r.text[:300]
 
 
 def test_concurrent_requests_consistent(http):

@@ -172,18 +172,7 @@ public final class Geometry {
 
     /// Coordinates of a point, line or ring as a flat [x0, y0, x1, y1, …].
     public func coordinates() throws -> [Double] {
-        guard let seq = GEOSGeom_getCoordSeq_r(h, ptr) else {
-            throw GeometryError("geometry has no coordinate sequence")
-        }
-        var n: UInt32 = 0
-        GEOSCoordSeq_getSize_r(h, seq, &n)
-        var out = [Double](repeating: 0, count: Int(n) * 2)
-        if n > 0 {
-            out.withUnsafeMutableBufferPointer { buf in
-                _ = GEOSCoordSeq_copyToBuffer_r(h, seq, buf.baseAddress, 0, 0)
-            }
-        }
-        return out
+        try Geometry.coords(of: ptr, context: context)
     }
 
     /// The exterior ring (0) and holes (1…) of a polygon, each as flat coordinates.

@@ -1,4 +1,5 @@
 import Foundation
+import GeoCore
 import Hummingbird
 import OneMap
 
@@ -36,39 +37,23 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var body = "{\"type\":"
-        writeJSONString("https://onemap.local/problems/\(type)", &body)
+        JSONValue.writeString("https://onemap.local/problems/\(type)", to: &body)
         body += ",\"title\":"
-        writeJSONString(title, &body)
+        JSONValue.writeString(title, to: &body)
         body += ",\"status\":\(status.code),\"detail\":"
-        writeJSONString(detail, &body)
+        JSONValue.writeString(detail, to: &body)
         if let parameter {
             body += ",\"parameter\":"
-            writeJSONString(parameter, &body)
+            JSONValue.writeString(parameter, to: &body)
         }
         body += ",\"instance\":"
-        writeJSONString(String(request.uri.path.prefix(512)), &body)
+        JSONValue.writeString(String(request.uri.path.prefix(512)), to: &body)
         body += "}"
         return Response(
             status: status,
             headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
-}
-
-func writeJSONString(_ s: String, _ out: inout String) {
-    out += "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    out += "\""
 }
 
 /// Turns every error into a problem+json answer: service errors into their 4xx,
