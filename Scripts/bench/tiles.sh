@@ -5,7 +5,8 @@
 #   Scripts/bench/tiles.sh                 full run (builds .build/release/onemap if missing)
 #   Scripts/bench/tiles.sh --nginx-only DIR  only nginx + wrk over DIR/z/x/y.mvt (self-test)
 #
-# Environment: DURATION (15s), THREADS (2), CONNECTIONS (64), ONEMAP_BIN (release binary).
+# Environment: DURATION (15s), THREADS (2), CONNECTIONS (64), ONEMAP_BIN (release binary),
+# ONEMAP_SERVE_ARGS (extra `onemap serve` options, e.g. "--log-level warning").
 # Tiles: every tile z10–z16 covering Huacheng Square (113.3110–113.3195 E, 23.1205–23.1240 N)
 # and Shamian (113.2345–113.2450 E, 23.1078–23.1122 N), layers admin,landuse,water,roads,
 # buildings,poi, in (z, x, y) order. Both servers get the same paths and the same headers
@@ -87,8 +88,21 @@ function done(summary, latency, requests)
 end
 LUA
 
-run_wrk() {  # NAME BASEURL -> prints a summary line, sets RPS_<NAME>
-  local name=$1 base=$2 out
+cpu_busy() {  # percent of CPU time not idle over one second
+  local a b
+  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 - 100 * idle / total : 0 ))
+}
+
+run_wrk() {  # NAME BASEURL -> appends a summary line to results.txt
+  local name=$1 base=$2 out load
+  sleep 1
+  load=$(cpu_busy)
+  if [ "$load" -gt 20 ]; then
+    echo "tiles.sh: warning: CPU ${load}% busy before the $name run — other work on this machine skews the figures" >&2
+  fi
   WRK_PATHS="$WORK/paths.txt" timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s --timeout 5s \
     -s "$WORK/cycle.lua" "$base" >/dev/null  # warm-up, discarded
   out=$(WRK_PATHS="$WORK/paths.txt" timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
@@ -208,7 +222,9 @@ PY
 echo "tiles.sh: $(wc -l <"$WORK/paths.txt") tiles z10–z16"
 
 PORT=$(free_port)
-"$BIN" serve --db "$WORK/sample.sqlite" --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
+# shellcheck disable=SC2086
+"$BIN" serve --db "$WORK/sample.sqlite" --host 127.0.0.1 --port "$PORT" ${ONEMAP_SERVE_ARGS:-} \
+  >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_http "http://127.0.0.1:$PORT/health" 60 || { echo "onemap serve did not start:" >&2; tail -50 "$WORK/server.log" >&2; exit 1; }
 

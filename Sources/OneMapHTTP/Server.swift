@@ -51,8 +51,10 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     TileRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
+    let endpoint = TileEndpoint(services: services)
     return Application(
         router: router,
+        server: .http1(additionalChannelHandlers: [CachedTileFastPath(endpoint: endpoint, logger: logger)]),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "OneMap"),
         logger: logger)
 }

@@ -34,12 +34,12 @@ struct CatalogueRoutes {
     }
 
     func add(to router: Router<BasicRequestContext>) {
-        router.get("/health") { _, _ in
+        router.getAndHead("/health") { _, _ in
             let n = services.catalogue.layers.count
             return jsonResponse("{\"status\":\"ok\",\"layers\":\(n)}")
         }
 
-        router.get("/layers") { request, _ in
+        router.getAndHead("/layers") { request, _ in
             let base = baseURL(request)
             let entries = services.catalogue.layers.map { l in
                 LayerEntry(id: l.id, title: l.title, description: l.description, kind: l.kind.rawValue,
@@ -56,7 +56,7 @@ struct CatalogueRoutes {
             return jsonResponse(try encodeJSON(Body(layers: entries)))
         }
 
-        router.get("/") { request, _ in
+        router.getAndHead("/") { request, _ in
             let base = baseURL(request)
             let ids = services.catalogue.layers.map(\.id).joined(separator: ",")
             struct Landing: Encodable { let title: String; let description: String; let links: [Link] }

@@ -16,9 +16,9 @@ struct ViewerRoutes {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                             body: .init(byteBuffer: ByteBuffer(bytes: html)))
         }
-        router.get("/map", use: mapPage)
+        router.getAndHead("/map", use: mapPage)
 
-        router.get("/styles/{name}.json") { request, context in
+        router.getAndHead("/styles/{name}.json") { request, context in
             let name = context.parameters.get("name") ?? ""
             guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
                   let data = FileManager.default.contents(atPath: "\(services.resources)/Styles/\(name).json") else {
@@ -32,7 +32,7 @@ struct ViewerRoutes {
         // MapLibre fetches glyph ranges for any label with non-CJK characters; a 404
         // would drop the whole tile's labels. CJK comes from local fonts
         // (localIdeographFontFamily); an empty PBF is a valid "no glyphs" answer.
-        router.get("/fonts/:stack/{range}.pbf") { _, context in
+        router.getAndHead("/fonts/:stack/{range}.pbf") { _, context in
             let range = context.parameters.get("range") ?? ""
             let bounds = range.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] >= 0, bounds[1] <= 65535, bounds[1] - bounds[0] == 255, bounds[0] % 256 == 0 else {
