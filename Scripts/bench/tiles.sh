@@ -250,5 +250,11 @@ done < <(awk 'NR % 10 == 1' "$WORK/paths.txt")
 
 echo "tiles.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, identity encoding, same paths"
 run_wrk nginx "http://127.0.0.1:$NGINX_PORT"
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  rc=0; wait "$SERVER_PID" || rc=$?; SERVER_PID=""
+  echo "onemap serve is gone before its run (exit status $rc; 0 = SIGTERM from outside):" >&2
+  tail -20 "$WORK/server.log" >&2; exit 1
+fi
 run_wrk onemap "http://127.0.0.1:$PORT"
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "onemap serve died during its run:" >&2; tail -20 "$WORK/server.log" >&2; }
 report

@@ -1,7 +1,9 @@
 import Foundation
 import GeoCore
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOPosix
 import OneMap
 import OneMapStore
 
@@ -12,12 +14,15 @@ public struct ServerConfig: Sendable {
     public var resources: String
     /// Bytes of tiles kept in memory.
     public var tileCacheBytes: Int
+    /// Event-loop threads; nil: one per core.
+    public var threads: Int?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, resources: String, tileCacheBytes: Int = 128 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, resources: String, tileCacheBytes: Int = 128 << 20, threads: Int? = nil) {
         self.host = host
         self.port = port
         self.resources = resources
         self.tileCacheBytes = tileCacheBytes
+        self.threads = threads
     }
 }
 
@@ -39,8 +44,9 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
+    let accessLog = AccessLog(enabled: logger.logLevel <= .info)
     let router = Router()
-    router.middlewares.add(AccessLogMiddleware(logger: logger))
+    router.middlewares.add(AccessLogMiddleware(log: accessLog))
     router.middlewares.add(CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .contentType, .ifNoneMatch],
                                           allowMethods: [.get, .head, .options], maxAge: .seconds(3600)))
     router.middlewares.add(ProblemMiddleware())
@@ -54,8 +60,12 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     let endpoint = TileEndpoint(services: services)
     return Application(
         router: router,
-        server: .http1(additionalChannelHandlers: [CachedTileFastPath(endpoint: endpoint, logger: logger)]),
+        server: HTTPServerBuilder { responder in
+            TileFastPathHTTP1Channel(inner: HTTP1Channel(responder: responder),
+                                     makeFastPath: { CachedTileFastPath(endpoint: endpoint, accessLog: accessLog) })
+        },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "OneMap"),
+        eventLoopGroupProvider: config.threads.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0)) } ?? .singleton,
         logger: logger)
 }
 

@@ -13,11 +13,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Tile cache size in MB.") var tileCacheMB = 128
+    @Option(help: "Event-loop threads (default: one per core).") var threads: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
         bootstrapLogging(logLevel)
         let logger = Logger(label: "onemap")
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1…256") }
+        if !(1...65536).contains(tileCacheMB) { throw ValidationError("--tile-cache-mb must be 1…65536") }
         let root = Resources.root()
         let path: String
         if let db {
@@ -31,7 +34,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let store = try SpatialStore(path: path)
-        let app = try makeApplication(store: store, config: ServerConfig(host: host, port: port, resources: root, tileCacheBytes: tileCacheMB << 20), logger: logger)
+        let app = try makeApplication(store: store, config: ServerConfig(host: host, port: port, resources: root, tileCacheBytes: tileCacheMB << 20, threads: threads), logger: logger)
         logger.info("OneMap serving", metadata: ["db": "\(path)", "url": "http://\(host):\(port)/map"])
         try await app.runService()
     }

@@ -54,7 +54,24 @@ class Server:
     def get(self, path: str, **kw) -> requests.Response:
         kw.setdefault("timeout", HTTP_TIMEOUT)
         kw.setdefault("allow_redirects", False)
-        return requests.get(self.url(path), **kw)
+        self.ensure_alive()
+        try:
+            return requests.get(self.url(path), **kw)
+        except requests.ConnectionError:
+            self.ensure_alive()
+            raise
+
+    def ensure_alive(self):
+        """If the server has exited, restart it (so one crash — or a SIGTERM from outside, or a
+        relink under the running binary — does not cascade) and fail the current test."""
+        if self.proc is None or self.alive():
+            return
+        rc = self.proc.returncode
+        tail = self.stderr_tail()
+        self.proc = None
+        self.start()
+        how = f"killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
+        raise AssertionError(f"server {how} earlier; restarted. Its last output:\n{tail}")
 
     def stderr_tail(self, n: int = 60) -> str:
         try:
@@ -194,12 +211,10 @@ def server(sample_db, tmp_path_factory):
 def http(server):
     """The session server, after checking it is still up (a crash in one test is
     reported there, not as a cascade of connection errors)."""
-    if not server.alive():
-        rc = server.proc.returncode if server.proc is not None else None
-        tail = server.stderr_tail()
-        server.proc = None
-        server.start()  # so one crash (or a relink under a running binary) does not cascade
-        pytest.fail(f"server died earlier (exit status {rc}); restarted. Its last output:\n{tail}")
+    try:
+        server.ensure_alive()
+    except AssertionError as e:
+        pytest.fail(str(e))
     return server
 
 

@@ -11,7 +11,10 @@ public final class Catalogue: Sendable {
         var layers: [LayerInfo] = []
         var byID: [String: LayerInfo] = [:]
         var checked = ContinuousClock.now
+        /// Layer lists already resolved ("roads,buildings" → layers), until the next reload.
+        var resolved: [String: [LayerInfo]] = [:]
     }
+    private static let maxResolved = 4096
     private let store: any FeatureStore
     private let state = Mutex(State())
     public static let refreshInterval = Duration.seconds(1)
@@ -27,6 +30,7 @@ public final class Catalogue: Sendable {
         state.withLock { s in
             s.layers = layers
             s.byID = Dictionary(layers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            s.resolved = [:]
             s.checked = .now
         }
     }
@@ -56,13 +60,22 @@ public final class Catalogue: Sendable {
 
     /// Resolves "roads,buildings" into layers, in the order given.
     public func resolve(list: String) throws(ServiceError) -> [LayerInfo] {
-        let ids = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        refreshIfDue()
+        // Hot path (every tile request): a memo hit, else plain Substring work.
+        if let hit = state.withLock({ $0.resolved[list] }) { return hit }
+        let ids = list.split(separator: ",", omittingEmptySubsequences: false).map { id in
+            var t = id
+            while t.first == " " { t = t.dropFirst() }
+            while t.last == " " { t = t.dropLast() }
+            return String(t)
+        }
         guard !ids.isEmpty, !ids.contains(where: \.isEmpty) else {
             throw .badRequest(parameter: "layers", detail: "give one layer id or a comma-separated list of ids, e.g. roads,buildings")
         }
         guard ids.count <= 64 else { throw .badRequest(parameter: "layers", detail: "at most 64 layers in one request") }
-        guard Set(ids).count == ids.count else { throw .badRequest(parameter: "layers", detail: "a layer is listed twice") }
-        refreshIfDue()
+        for i in ids.indices where ids[..<i].contains(ids[i]) {
+            throw .badRequest(parameter: "layers", detail: "layer \"\(ids[i].prefix(64))\" is listed twice")
+        }
         return try state.withLock { s throws(ServiceError) in
             var out: [LayerInfo] = []
             for id in ids {
@@ -72,6 +85,8 @@ public final class Catalogue: Sendable {
                 }
                 out.append(l)
             }
+            if s.resolved.count >= Self.maxResolved { s.resolved.removeAll(keepingCapacity: true) }
+            s.resolved[list] = out
             return out
         }
     }

@@ -20,8 +20,13 @@ struct TileRoutes {
         router.getAndHead("/tiles/:layers/:z/:x/{y}.mvt") { request, context in
             let p = context.parameters
             let entry = try await endpoint.entry(layers: p.get("layers") ?? "", z: p.get("z") ?? "", x: p.get("x") ?? "", y: p.get("y") ?? "")
-            let (status, headers, body) = TileEndpoint.respond(entry, request: request.headers)
-            return Response(status: status, headers: headers, body: body.map { .init(byteBuffer: $0) } ?? .init())
+            let (rep, notModified) = entry.choose(ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
+            if notModified {
+                var headers = rep.fields
+                headers[.contentEncoding] = nil
+                return Response(status: .notModified, headers: headers)
+            }
+            return Response(status: .ok, headers: rep.fields, body: .init(byteBuffer: rep.body))
         }
     }
 }
@@ -37,7 +42,7 @@ struct TileEndpoint: Sendable {
         let key = Self.key(id, layers)
         if let hit = services.tileCache.get(key) { return hit }
         let made = try await services.tiles.tile(id, layers: layers)
-        let entry = TileResponseCache.Entry(identity: ByteBuffer(bytes: made.mvt), gzip: ByteBuffer(bytes: made.gzipped), etag: made.etag)
+        let entry = TileResponseCache.Entry(mvt: made.mvt, gzipped: made.gzipped, etag: made.etag)
         services.tileCache.put(key, entry)
         return entry
     }
@@ -65,41 +70,37 @@ struct TileEndpoint: Sendable {
         return v
     }
 
-    /// Status, headers and body for a tile: 304 on a matching If-None-Match, gzip when accepted.
-    static func respond(_ entry: TileResponseCache.Entry, request: HTTPFields) -> (HTTPResponse.Status, HTTPFields, ByteBuffer?) {
-        var headers: HTTPFields = [
-            .contentType: contentType,
-            .cacheControl: "public, max-age=60, stale-while-revalidate=600",
-            .eTag: entry.etag,
-            .vary: "Accept-Encoding",
-        ]
-        let gzip = entry.gzip.readableBytes > 0 && acceptsGzip(request[.acceptEncoding])
-        // Each representation has its own strong ETag (RFC 9110 §8.8.3); either one
-        // names the current content, so either revalidates.
-        let gzipTag = entry.etag.dropLast() + "-gz\""
-        headers[.eTag] = gzip ? String(gzipTag) : entry.etag
-        if let inm = request[.ifNoneMatch], inm == "*" || inm.split(separator: ",").contains(where: {
-            let tag = $0.trimmingCharacters(in: .whitespaces)
-            return tag == entry.etag || tag == gzipTag
-        }) {
-            return (.notModified, headers, nil)
-        }
-        if gzip {
-            headers[.contentEncoding] = "gzip"
-            return (.ok, headers, entry.gzip)
-        }
-        return (.ok, headers, entry.identity)
-    }
-
-    /// Accept-Encoding allows gzip (or *) with a q-value above zero.
+    /// Accept-Encoding allows gzip (or *) with a q-value above zero. Byte-level:
+    /// this runs on every tile request.
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
-        for part in header.split(separator: ",") {
-            let bits = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let coding = bits.first, coding == "gzip" || coding == "*" else { continue }
-            let q = bits.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+        for part in header.utf8.split(separator: UInt8(ascii: ",")) {
+            let bits = part.split(separator: UInt8(ascii: ";"))
+            guard let first = bits.first else { continue }
+            let coding = trim(first)
+            guard equalsIgnoringCase(coding, "gzip") || (coding.count == 1 && coding.first == UInt8(ascii: "*")) else { continue }
+            var q = 1.0
+            for param in bits.dropFirst() {
+                let p = trim(param)
+                if p.count > 2, p.first == UInt8(ascii: "q") || p.first == UInt8(ascii: "Q"), p[p.index(after: p.startIndex)] == UInt8(ascii: "=") {
+                    q = Double(String(decoding: p.dropFirst(2), as: UTF8.self)) ?? 0
+                }
+            }
             if q > 0 { return true }
         }
         return false
+    }
+
+    private static func trim(_ s: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
+        var t = s
+        while let f = t.first, f == 0x20 || f == 0x09 { t = t.dropFirst() }
+        while let l = t.last, l == 0x20 || l == 0x09 { t = t.dropLast() }
+        return t
+    }
+
+    private static func equalsIgnoringCase(_ s: Substring.UTF8View.SubSequence, _ word: StaticString) -> Bool {
+        guard s.count == word.utf8CodeUnitCount else { return false }
+        for (i, c) in s.enumerated() where (c | 0x20) != word.utf8Start[i] { return false }
+        return true
     }
 }
