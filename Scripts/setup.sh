@@ -18,8 +18,8 @@ for a in "$@"; do
 done
 
 apt_pkgs=(libgeos-dev libproj-dev proj-data libsqlite3-dev libsqlite3-mod-spatialite zlib1g-dev pkg-config)
-[ $want_test = 1 ] && apt_pkgs+=(gdal-bin chromium fonts-noto-cjk)
-[ $want_bench = 1 ] && apt_pkgs+=(nginx wrk postgresql postgis)
+[ $want_test = 1 ] && apt_pkgs+=(gdal-bin chromium fonts-noto-cjk sqlite3)
+[ $want_bench = 1 ] && apt_pkgs+=(nginx wrk curl postgresql postgis)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
