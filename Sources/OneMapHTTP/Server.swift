@@ -31,6 +31,7 @@ struct Services: Sendable {
     let store: SpatialStore
     let catalogue: Catalogue
     let tiles: TileService
+    let features: FeatureService
     let tileCache: TileResponseCache
     let resources: String
 }
@@ -41,6 +42,7 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         store: store,
         catalogue: try Catalogue(store: store),
         tiles: TileService(store: store, logger: logger),
+        features: FeatureService(store: store),
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
@@ -55,6 +57,7 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
 
     CatalogueRoutes(services: services).add(to: router)
     TileRoutes(services: services).add(to: router)
+    FeatureRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
     let endpoint = TileEndpoint(services: services)

@@ -16,8 +16,12 @@ public struct FeatureRow {
 /// Reads features of layers; what the services see of a store, so that a
 /// PostGIS store can be added beside SpatiaLite without touching them.
 public protocol FeatureReader {
-    /// Visits every feature of `layer` whose bounding box intersects `bbox` (EPSG:4490).
+    /// Visits every feature of `layer` whose bounding box intersects `bbox` (EPSG:4490): for tiles.
     func features(of layer: LayerInfo, intersecting bbox: BBox, _ visit: (FeatureRow) throws -> Void) throws
+    /// Visits the features a query selects, in its order and page.
+    func items(of layer: LayerInfo, _ query: FeatureQuery, _ visit: (FeatureItem) throws -> Void) throws
+    /// How many features the query matches, ignoring its page.
+    func count(of layer: LayerInfo, _ query: FeatureQuery) throws -> Int
 }
 
 public protocol FeatureStore: Sendable {

@@ -133,3 +133,18 @@ import Testing
         #expect(Gzip.decompress(z) == input)
     }
 }
+
+@Suite struct AxisOrderTests {
+    /// EPSG defines 4326 and 4490 latitude-first, the CGCS2000 Gauss–Krüger zones
+    /// northing-first, Web Mercator easting-first, CRS84 longitude-first.
+    @Test func officialAxisOrder() {
+        PROJContextPool.shared.withContext { ctx in
+            #expect(ctx.isNorthFirst(.wgs84))
+            #expect(ctx.isNorthFirst(.cgcs2000))
+            #expect(ctx.isNorthFirst(CRS(authority: "EPSG", code: "4547")))
+            #expect(!ctx.isNorthFirst(.webMercator))
+            #expect(!ctx.isNorthFirst(.crs84))
+            #expect(!ctx.isNorthFirst(CRS(authority: "EPSG", code: "32650")))
+        }
+    }
+}

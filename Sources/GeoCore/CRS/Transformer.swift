@@ -79,6 +79,7 @@ public final class CRSTransformer {
 public final class PROJContext {
     let ctx: OpaquePointer
     private var cache: [String: CRSTransformer] = [:]
+    private var axisCache: [CRS: Bool] = [:]
 
     init() {
         ctx = proj_context_create()
@@ -104,6 +105,32 @@ public final class PROJContext {
         let t = try CRSTransformer(ctx: ctx, source: source, target: target)
         cache[key] = t
         return t
+    }
+
+    /// Whether the CRS's official axis order puts north (latitude, northing) first,
+    /// as EPSG:4326, EPSG:4490 and the CGCS2000 Gauss–Krüger CRSs do. OGC APIs
+    /// answer in that order; GeoJSON files and tiles use x = east.
+    public func isNorthFirst(_ crs: CRS) -> Bool {
+        if crs == .crs84 { return false }
+        if let known = axisCache[crs] { return known }
+        var northFirst = false
+        if let p = proj_create(ctx, crs.description) {
+            defer { proj_destroy(p) }
+            var cs = proj_crs_get_coordinate_system(ctx, p)
+            if cs == nil, let sub = proj_crs_get_sub_crs(ctx, p, 0) {  // compound CRS: its horizontal part
+                cs = proj_crs_get_coordinate_system(ctx, sub)
+                proj_destroy(sub)
+            }
+            if let cs {
+                defer { proj_destroy(cs) }
+                var direction: UnsafePointer<CChar>?
+                if proj_cs_get_axis_info(ctx, cs, 0, nil, nil, &direction, nil, nil, nil, nil) == 1, let direction {
+                    northFirst = String(cString: direction).lowercased().hasPrefix("north")
+                }
+            }
+        }
+        axisCache[crs] = northFirst
+        return northFirst
     }
 
     /// True when PROJ knows this CRS.
