@@ -16,6 +16,8 @@ public struct ServerConfig: Sendable {
     public var tileCacheBytes: Int
     /// Event-loop threads; nil: one per core.
     public var threads: Int?
+    /// API keys and their clearance; without keys every caller is public.
+    public var accessPolicy = AccessPolicy()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: String, tileCacheBytes: Int = 128 << 20, threads: Int? = nil) {
         self.host = host
@@ -47,11 +49,12 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         resources: config.resources)
 
     let accessLog = AccessLog(enabled: logger.logLevel <= .info)
-    let router = Router()
+    let router = Router(context: OneMapRequestContext.self)
     router.middlewares.add(AccessLogMiddleware(log: accessLog))
     router.middlewares.add(CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .contentType, .ifNoneMatch],
                                           allowMethods: [.get, .head, .options], maxAge: .seconds(3600)))
     router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(AuthMiddleware(policy: config.accessPolicy))
     router.middlewares.add(FileMiddleware(config.resources + "/Public", cacheControl: .init([(MediaType(type: .any), [.maxAge(300)])]),
                                           searchForIndexHtml: false, logger: logger))
 

@@ -25,6 +25,8 @@ struct Import: ParsableCommand {
     @Option(help: "Property holding the feature's code (else the GeoJSON id).") var codeField = "code"
     @Option(help: "Lowest zoom at which the layer is put in tiles.") var minzoom: Int?
     @Option(help: "Zoom from which clients over-zoom the layer's tiles.") var maxzoom: Int?
+    @Option(help: "Who may read the layer: public, internal, restricted.") var access: String?
+    @Option(help: "Owning department (its keys may read and write the layer).") var owner: String?
     @Flag(help: "Add to the layer instead of replacing its features.") var append = false
     @Flag(help: "Fail the whole import if any feature is rejected.") var strict = false
 
@@ -51,6 +53,11 @@ struct Import: ParsableCommand {
         o.codeField = codeField
         o.minzoom = minzoom
         o.maxzoom = maxzoom
+        if let access {
+            guard let a = AccessLevel(rawValue: access) else { throw ValidationError("--access must be public, internal or restricted") }
+            o.access = a
+        }
+        o.owner = owner
         o.append = append
         o.strict = strict
         if let z = minzoom, !(0...24).contains(z) { throw ValidationError("--minzoom must be 0…24") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import OneMap
 import OneMapHTTP
 import OneMapStore
 
@@ -14,6 +15,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Tile cache size in MB.") var tileCacheMB = 128
     @Option(help: "Event-loop threads (default: one per core).") var threads: Int?
+    @Option(help: "API keys file: lines `KEY LEVEL [DEPARTMENT] [rw]`, LEVEL public|internal|restricted. Without it every caller is public.")
+    var keys: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -34,7 +37,14 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let store = try SpatialStore(path: path)
-        let app = try makeApplication(store: store, config: ServerConfig(host: host, port: port, resources: root, tileCacheBytes: tileCacheMB << 20, threads: threads), logger: logger)
+        var config = ServerConfig(host: host, port: port, resources: root, tileCacheBytes: tileCacheMB << 20, threads: threads)
+        if let keys {
+            do { config.accessPolicy = try AccessPolicy(file: keys) } catch let e as ServiceError {
+                if case .badRequest(_, let detail) = e { throw CLIError(detail) }
+                throw e
+            }
+        }
+        let app = try makeApplication(store: store, config: config, logger: logger)
         logger.info("OneMap serving", metadata: ["db": "\(path)", "url": "http://\(host):\(port)/map"])
         try await app.runService()
     }
@@ -71,6 +81,7 @@ struct SampleBuilder {
         let name_field: String?
         let code_field: String?
         let attribution: String?
+        let access: String?
     }
 
     func build(into path: String, log: (String) -> Void) throws {
@@ -93,6 +104,7 @@ struct SampleBuilder {
                 o.codeField = e.code_field ?? "code"
                 o.attribution = e.attribution
                 o.drawOrder = i
+                o.access = e.access.flatMap(AccessLevel.init(rawValue:))
                 let r = try importer.run(path: root + "/SampleData/" + e.file, options: o)
                 log("  \(e.id): \(r.imported) features (\(r.repaired) repaired, \(r.rejected.count) rejected)")
             }

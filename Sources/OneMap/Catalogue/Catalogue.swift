@@ -48,18 +48,34 @@ public final class Catalogue: Sendable {
         if changed { try? reload() }
     }
 
-    public var layers: [LayerInfo] {
+    /// Every layer, whoever asks: for tools, not for answers to callers.
+    public var allLayers: [LayerInfo] {
         refreshIfDue()
         return state.withLock { $0.layers }
     }
 
-    public func layer(_ id: String) -> LayerInfo? {
-        refreshIfDue()
-        return state.withLock { $0.byID[id] }
+    /// The layers `caller` may read.
+    public func layers(for caller: Caller) -> [LayerInfo] {
+        allLayers.filter { AccessPolicy.canRead(caller, $0) }
     }
 
-    /// Resolves "roads,buildings" into layers, in the order given.
-    public func resolve(list: String) throws(ServiceError) -> [LayerInfo] {
+    /// A layer `caller` may read, else nil (as if it did not exist).
+    public func layer(_ id: String, for caller: Caller) -> LayerInfo? {
+        refreshIfDue()
+        return state.withLock { $0.byID[id] }.flatMap { AccessPolicy.canRead(caller, $0) ? $0 : nil }
+    }
+
+    /// Resolves "roads,buildings" into layers `caller` may read, in the order given;
+    /// a layer they may not read is reported exactly like one that does not exist.
+    public func resolve(list: String, for caller: Caller) throws(ServiceError) -> [LayerInfo] {
+        let layers = try resolve(list: list)
+        for l in layers where !AccessPolicy.canRead(caller, l) {
+            throw .notFound(detail: "no layer \"\(l.id)\"; GET /layers lists the layers")
+        }
+        return layers
+    }
+
+    private func resolve(list: String) throws(ServiceError) -> [LayerInfo] {
         refreshIfDue()
         // Hot path (every tile request): a memo hit, else plain Substring work.
         if let hit = state.withLock({ $0.resolved[list] }) { return hit }

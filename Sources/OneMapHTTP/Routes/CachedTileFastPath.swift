@@ -11,7 +11,7 @@ import Synchronization
 /// router costs a task, middleware frames, HTTP type conversions and header
 /// building per request — about 3× nginx's time for the same bytes. This handler
 /// sits right after the HTTP/1 decoder and answers a GET or HEAD for a tile already
-/// in the cache with the headers prepared with it (ETag/304, gzip and CORS as the
+/// of public layers in the cache with the headers prepared with it (ETag/304, gzip and CORS as the
 /// router does, one access-log line). Everything else — misses, bad input, other
 /// paths, non-keep-alive requests — goes on to the router untouched. While the
 /// router has a request in flight on the connection nothing is answered here, so
@@ -79,6 +79,8 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTPRequestHead) -> Answer? {
         guard request.method == .GET || request.method == .HEAD, request.isKeepAlive,
+              // Callers with a key go to the router, which knows their clearance.
+              !request.headers.contains(name: "Authorization"), !request.headers.contains(name: "X-API-Key"),
               let (layers, z, x, y) = Self.tilePath(request.uri),
               let entry = endpoint.cachedEntry(layers: layers, z: z, x: x, y: y) else { return nil }
         let (rep, notModified) = entry.choose(ifNoneMatch: request.headers.first(name: "If-None-Match"),

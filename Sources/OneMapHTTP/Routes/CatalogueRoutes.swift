@@ -33,15 +33,15 @@ struct CatalogueRoutes {
         let title: String?
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.getAndHead("/health") { _, _ in
-            let n = services.catalogue.layers.count
+    func add(to router: Router<OneMapRequestContext>) {
+        router.getAndHead("/health") { _, context in
+            let n = services.catalogue.layers(for: context.caller).count
             return jsonResponse("{\"status\":\"ok\",\"layers\":\(n)}")
         }
 
-        router.getAndHead("/layers") { request, _ in
+        router.getAndHead("/layers") { request, context in
             let base = baseURL(request)
-            let entries = services.catalogue.layers.map { l in
+            let entries = services.catalogue.layers(for: context.caller).map { l in
                 LayerEntry(id: l.id, title: l.title, description: l.description, kind: l.kind.rawValue,
                            geometryType: l.geometryType, access: l.access.rawValue, owner: l.owner,
                            bounds: l.bounds?.array, minzoom: l.minzoom, maxzoom: l.maxzoom, fields: l.fields,
@@ -56,9 +56,9 @@ struct CatalogueRoutes {
             return jsonResponse(try encodeJSON(Body(layers: entries)))
         }
 
-        router.getAndHead("/") { request, _ in
+        router.getAndHead("/") { request, context in
             let base = baseURL(request)
-            let ids = services.catalogue.layers.map(\.id).joined(separator: ",")
+            let ids = services.catalogue.layers(for: context.caller).map(\.id).joined(separator: ",")
             struct Landing: Encodable { let title: String; let description: String; let links: [Link] }
             let landing = Landing(
                 title: "OneMap 一张图",

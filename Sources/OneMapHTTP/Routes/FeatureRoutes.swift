@@ -22,14 +22,14 @@ struct FeatureRoutes {
     /// CRSs listed for every collection; any other EPSG code PROJ knows is accepted too.
     static let listedCRS: [CRS] = [.crs84, .cgcs2000, .wgs84, .webMercator, CRS(authority: "EPSG", code: "4547")]
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<OneMapRequestContext>) {
         router.getAndHead("/conformance") { _, _ in
             jsonResponse(JSONValue.object([("conformsTo", .array(Self.conformance.map { .string($0) }))]).text)
         }
 
-        router.getAndHead("/collections") { request, _ in
+        router.getAndHead("/collections") { request, context in
             let base = baseURL(request)
-            let collections = services.catalogue.layers.map { collection($0, base: base) }
+            let collections = services.catalogue.layers(for: context.caller).map { collection($0, base: base) }
             let body = JSONValue.object([
                 ("links", .array([link(base + "/collections", "self", "application/json", "Collections")])),
                 ("collections", .array(collections)),
@@ -90,9 +90,9 @@ struct FeatureRoutes {
         }
     }
 
-    private func layer(_ context: BasicRequestContext) throws -> LayerInfo {
+    private func layer(_ context: OneMapRequestContext) throws -> LayerInfo {
         let id = context.parameters.get("id") ?? ""
-        guard let layer = services.catalogue.layer(id) else {
+        guard let layer = services.catalogue.layer(id, for: context.caller) else {
             throw Problem.notFound("no collection \"\(id.prefix(64))\"; GET /collections lists them")
         }
         return layer
@@ -120,7 +120,7 @@ struct FeatureRoutes {
         ])
     }
 
-    private func items(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func items(_ request: Request, _ context: OneMapRequestContext) async throws -> Response {
         let layer = try layer(context)
         let base = baseURL(request)
         let known = Set(layer.fields.map(\.name))

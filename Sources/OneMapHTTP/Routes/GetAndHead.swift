@@ -1,6 +1,6 @@
 import Hummingbird
 
-extension Router where Context == BasicRequestContext {
+extension Router where Context == OneMapRequestContext {
     /// Registers `handler` for GET and for HEAD (RFC 9110 §9.3.2: HEAD wherever GET
     /// is served): HEAD sends GET's headers, Content-Length included, without the body.
     /// (Hummingbird matches the method before middleware runs, so a middleware cannot do it.)

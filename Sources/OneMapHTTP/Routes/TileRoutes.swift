@@ -7,10 +7,10 @@ import OneMapStore
 struct TileRoutes {
     let services: Services
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<OneMapRequestContext>) {
         router.getAndHead("/tiles/{layers}.json") { request, context in
             let list = context.parameters.get("layers") ?? ""
-            let layers = try services.catalogue.resolve(list: list)
+            let layers = try services.catalogue.resolve(list: list, for: context.caller)
             let base = baseURL(request)
             let tj = TileJSON(layers: layers, tilesURL: "\(base)/tiles/\(layers.map(\.id).joined(separator: ","))/{z}/{x}/{y}.mvt")
             return jsonResponse(try encodeJSON(tj), cacheControl: "public, max-age=60")
@@ -19,7 +19,7 @@ struct TileRoutes {
         let endpoint = TileEndpoint(services: services)
         router.getAndHead("/tiles/:layers/:z/:x/{y}.mvt") { request, context in
             let p = context.parameters
-            let entry = try await endpoint.entry(layers: p.get("layers") ?? "", z: p.get("z") ?? "", x: p.get("x") ?? "", y: p.get("y") ?? "")
+            let entry = try await endpoint.entry(layers: p.get("layers") ?? "", z: p.get("z") ?? "", x: p.get("x") ?? "", y: p.get("y") ?? "", caller: context.caller)
             let (rep, notModified) = entry.choose(ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
             if notModified {
                 var headers = rep.fields
@@ -37,8 +37,8 @@ struct TileEndpoint: Sendable {
     static let contentType = "application/vnd.mapbox-vector-tile"
 
     /// The tile's response buffers, made (and cached) when missing.
-    func entry(layers list: String, z: String, x: String, y: String) async throws -> TileResponseCache.Entry {
-        let (id, layers) = try parse(list, z, x, y)
+    func entry(layers list: String, z: String, x: String, y: String, caller: Caller) async throws -> TileResponseCache.Entry {
+        let (id, layers) = try parse(list, z, x, y, caller)
         let key = Self.key(id, layers)
         if let hit = services.tileCache.get(key) { return hit }
         let made = try await services.tiles.tile(id, layers: layers)
@@ -47,14 +47,14 @@ struct TileEndpoint: Sendable {
         return entry
     }
 
-    /// A cached tile or nil (not cached, or anything the router should answer instead).
+    /// A cached tile of public layers or nil (not cached, or anything the router should answer instead).
     func cachedEntry(layers list: Substring, z: Substring, x: Substring, y: Substring) -> TileResponseCache.Entry? {
-        guard let (id, layers) = try? parse(String(list), String(z), String(x), String(y)) else { return nil }
+        guard let (id, layers) = try? parse(String(list), String(z), String(x), String(y), .anonymous) else { return nil }
         return services.tileCache.get(Self.key(id, layers))
     }
 
-    private func parse(_ list: String, _ z: String, _ x: String, _ y: String) throws -> (TileID, [LayerInfo]) {
-        let layers = try services.catalogue.resolve(list: list)
+    private func parse(_ list: String, _ z: String, _ x: String, _ y: String, _ caller: Caller) throws -> (TileID, [LayerInfo]) {
+        let layers = try services.catalogue.resolve(list: list, for: caller)
         let id = try services.tiles.validate(z: try Self.integer(z, "z"), x: try Self.integer(x, "x"), y: try Self.integer(y, "y"))
         return (id, layers)
     }

@@ -6,9 +6,9 @@ import Hummingbird
 struct ViewerRoutes {
     let services: Services
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<OneMapRequestContext>) {
         let page = services.resources + "/Public/map/index.html"
-        let mapPage: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
+        let mapPage: @Sendable (Request, OneMapRequestContext) async throws -> Response = { _, _ in
             guard let html = FileManager.default.contents(atPath: page) else {
                 throw Problem(.serviceUnavailable, type: "viewer-missing", title: "Viewer not installed",
                               detail: "\(page) is missing; run Scripts/setup.sh")

@@ -8,8 +8,18 @@ public enum LayerKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// Who may read a layer.
-public enum AccessLevel: String, Codable, Sendable, CaseIterable {
+public enum AccessLevel: String, Codable, Sendable, CaseIterable, Comparable {
     case `public`, `internal`, restricted
+
+    var rank: Int {
+        switch self {
+        case .public: 0
+        case .internal: 1
+        case .restricted: 2
+        }
+    }
+
+    public static func < (a: AccessLevel, b: AccessLevel) -> Bool { a.rank < b.rank }
 }
 
 public struct FieldInfo: Codable, Sendable, Equatable {

@@ -21,6 +21,8 @@ public struct ImportOptions: Sendable {
     public var maxzoom: Int?
     public var attribution: String?
     public var drawOrder: Int?
+    public var access: AccessLevel?
+    public var owner: String?
 
     public init(layer: String) { self.layer = layer }
 }
@@ -141,6 +143,8 @@ public struct Importer {
         if let z = options.maxzoom { info.maxzoom = z }
         if let a = options.attribution { info.attribution = a }
         if let o = options.drawOrder { info.drawOrder = o }
+        if let a = options.access { info.access = a }
+        if let o = options.owner { info.owner = o }
         info.nameField = options.nameField
         info.codeField = options.codeField
         info.fields = fields.fields
