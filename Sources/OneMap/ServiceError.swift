@@ -7,4 +7,8 @@ public enum ServiceError: Error, Sendable, Equatable {
     case notFound(detail: String)
     /// 413/422-style limits.
     case tooLarge(detail: String)
+    /// 403: the caller may see this but not do that.
+    case forbidden(detail: String)
+    /// 409: it exists already.
+    case conflict(detail: String)
 }

@@ -34,25 +34,28 @@ struct Services: Sendable {
     let catalogue: Catalogue
     let tiles: TileService
     let features: FeatureService
+    let editor: FeatureEditor
     let tileCache: TileResponseCache
     let resources: String
 }
 
 /// Builds the HTTP application: routes, problem+json errors, CORS, access log, static viewer.
 public func makeApplication(store: SpatialStore, config: ServerConfig, logger: Logger) throws -> some ApplicationProtocol {
+    let catalogue = try Catalogue(store: store)
     let services = Services(
         store: store,
-        catalogue: try Catalogue(store: store),
+        catalogue: catalogue,
         tiles: TileService(store: store, logger: logger),
         features: FeatureService(store: store),
+        editor: FeatureEditor(store: store, catalogue: catalogue),
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
     let accessLog = AccessLog(enabled: logger.logLevel <= .info)
     let router = Router(context: OneMapRequestContext.self)
     router.middlewares.add(AccessLogMiddleware(log: accessLog))
-    router.middlewares.add(CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .contentType, .ifNoneMatch],
-                                          allowMethods: [.get, .head, .options], maxAge: .seconds(3600)))
+    router.middlewares.add(CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .contentType, .ifNoneMatch, .authorization, .init("X-API-Key")!, .init("Content-Crs")!],
+                                          allowMethods: [.get, .head, .options, .post, .put, .patch, .delete], maxAge: .seconds(3600)))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(AuthMiddleware(policy: config.accessPolicy))
     router.middlewares.add(FileMiddleware(config.resources + "/Public", cacheControl: .init([(MediaType(type: .any), [.maxAge(300)])]),
@@ -61,6 +64,7 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     CatalogueRoutes(services: services).add(to: router)
     TileRoutes(services: services).add(to: router)
     FeatureRoutes(services: services).add(to: router)
+    WriteRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
     let endpoint = TileEndpoint(services: services)

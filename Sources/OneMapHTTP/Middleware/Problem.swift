@@ -32,6 +32,8 @@ public struct Problem: HTTPResponseError, Sendable {
         case .badRequest(let p, let d): self = .badRequest(d, parameter: p)
         case .notFound(let d): self = .notFound(d)
         case .tooLarge(let d): self.init(.contentTooLarge, type: "too-large", title: "Too large", detail: d)
+        case .forbidden(let d): self.init(.forbidden, type: "forbidden", title: "Forbidden", detail: d)
+        case .conflict(let d): self.init(.conflict, type: "conflict", title: "Conflict", detail: d)
         }
     }
 

@@ -26,7 +26,17 @@ public struct FieldInfo: Codable, Sendable, Equatable {
     public var name: String
     /// JSON Schema type: string, integer, number, boolean, array, object.
     public var type: String
-    public init(name: String, type: String) { self.name = name; self.type = type }
+    /// Writes through the API must give it (imports are not checked).
+    public var required: Bool?
+    public var description: String?
+    public init(name: String, type: String, required: Bool? = nil, description: String? = nil) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.description = description
+    }
+
+    public static let types: Set<String> = ["string", "integer", "number", "boolean", "array", "object"]
 }
 
 /// One entry of the layer catalogue.

@@ -189,7 +189,7 @@ public struct Importer {
         return (g, repaired)
     }
 
-    static func text(_ v: JSONValue?) -> String? {
+    public static func text(_ v: JSONValue?) -> String? {
         switch v {
         case .string(let s)?: s
         case .int(let i)?: String(i)
