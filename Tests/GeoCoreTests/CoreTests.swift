@@ -148,3 +148,33 @@ import Testing
         }
     }
 }
+
+@Suite struct GeodesyTests {
+    /// Beijing Tiananmen → Guangzhou Tower on WGS84, reference from pyproj.Geod
+    /// (GeographicLib): 1 886 303.738636 m, initial bearing 189.744323775°.
+    @Test func inverseMatchesPyproj() {
+        let wgs84 = Geodesic(a: 6378137, f: 1 / 298.257223563)
+        let (d, az) = wgs84.inverse(lon1: 116.397128, lat1: 39.916527, lon2: 113.324520, lat2: 23.106414)
+        #expect(abs(d - 1_886_303.738635717) < 1e-6)
+        #expect(abs(az - 189.7443237751355) < 1e-9)
+    }
+
+    @Test func directInvertsInverse() {
+        let g = Geodesic.cgcs2000
+        let p = g.direct(lon: 113.3190, lat: 23.1214, bearing: 37, distance: 3000)
+        let (d, az) = g.inverse(lon1: 113.3190, lat1: 23.1214, lon2: p.lon, lat2: p.lat)
+        #expect(abs(d - 3000) < 1e-6)
+        #expect(abs(az - 37) < 1e-9)
+    }
+
+    @Test func distanceToPolygonIsZeroInside() throws {
+        try GEOSContextPool.shared.withContext { ctx in
+            let square = try ctx.read(wkt: "POLYGON((113.31 23.12, 113.33 23.12, 113.33 23.13, 113.31 23.13, 113.31 23.12))")
+            #expect(try Geodesic.cgcs2000.distance(lon: 113.32, lat: 23.125, to: square).distance == 0)
+            let outside = try Geodesic.cgcs2000.distance(lon: 113.32, lat: 23.14, to: square)
+            let direct = Geodesic.cgcs2000.inverse(lon1: 113.32, lat1: 23.14, lon2: 113.32, lat2: 23.13)
+            #expect(abs(outside.distance - direct.distance) < 0.01)
+            #expect(abs(outside.bearing - 180) < 1e-6)
+        }
+    }
+}

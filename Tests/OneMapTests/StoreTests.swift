@@ -52,13 +52,13 @@ import Testing
         write("name,lon,lat\n花城广场西,113.3120,23.1214\n", dir + "/p.csv")
         _ = try Importer(store: store).run(path: dir + "/p.csv", options: ImportOptions(layer: "csvpts"))
         let catalogue = try Catalogue(store: store)
-        let layers = try catalogue.resolve(list: "csvpts")
+        let layers = try catalogue.resolve(list: "csvpts", for: .anonymous)
         let tiles = TileService(store: store)
         let hit = try await tiles.tile(TileID(z: 14, x: 13348, y: 7109), layers: layers)
         #expect(!hit.isEmpty)
         #expect(Gzip.decompress(hit.gzipped) == hit.mvt)
         let miss = try await tiles.tile(TileID(z: 14, x: 0, y: 0), layers: layers)
         #expect(miss.isEmpty)
-        #expect(throws: ServiceError.self) { try catalogue.resolve(list: "csvpts,nope") }
+        #expect(throws: ServiceError.self) { try catalogue.resolve(list: "csvpts,nope", for: .anonymous) }
     }
 }

@@ -152,6 +152,22 @@ public final class Geometry {
     public func intersects(_ o: Geometry) -> Bool { GEOSIntersects_r(h, ptr, o.ptr) == 1 }
     public func equalsExact(_ o: Geometry, tolerance: Double = 0) -> Bool { GEOSEqualsExact_r(h, ptr, o.ptr, tolerance) == 1 }
 
+    /// The point of this geometry nearest to `other` (for a point inside a polygon: that point).
+    public func nearestPoint(to other: Geometry) throws -> (Double, Double)? {
+        guard let seq = GEOSNearestPoints_r(h, ptr, other.ptr) else { return nil }
+        defer { GEOSCoordSeq_destroy_r(h, seq) }
+        var x = 0.0, y = 0.0
+        GEOSCoordSeq_getXY_r(h, seq, 0, &x, &y)
+        return (x, y)
+    }
+
+    /// Buffer by `distance` (in the geometry's units), 8 segments a quarter circle.
+    public func buffer(_ distance: Double) throws -> Geometry {
+        try context.wrap(GEOSBuffer_r(h, ptr, distance, 8), "buffer")
+    }
+
+    public func contains(_ o: Geometry) -> Bool { GEOSContains_r(h, ptr, o.ptr) == 1 }
+
     /// A point guaranteed to lie on the geometry (inside polygons).
     public func pointOnSurface() throws -> Geometry { try context.wrap(GEOSPointOnSurface_r(h, ptr), "point on surface") }
 

@@ -76,7 +76,7 @@ extension SpatiaLiteReader {
         for (name, value) in q.propertyEquals {
             let type = layer.fields.first { $0.name == name }?.type ?? "string"
             parts.append("json_extract(t.properties, ?) = ?")
-            args.append(Self.jsonPath(name))
+            args.append(try Self.jsonPath(name))
             switch type {
             case "integer":
                 guard let i = Int64(value) else { throw StoreError("property \(name) is an integer; \"\(value.prefix(40))\" is not") }
@@ -108,10 +108,14 @@ extension SpatiaLiteReader {
         return (parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND "), args)
     }
 
-    /// A JSON path for SQLite's json_extract naming one top-level key, quoted so any
-    /// key (Chinese, spaces, quotes) is safe; bound as a parameter, never pasted.
-    static func jsonPath(_ key: String) -> String {
-        "$.\"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// A JSON path for SQLite's json_extract naming one top-level key, quoted so
+    /// Chinese, spaces and dots are safe; bound as a parameter, never pasted. SQLite
+    /// 3.40 cannot address keys holding `"` or `\\` at all, so those are refused.
+    static func jsonPath(_ key: String) throws -> String {
+        guard !key.contains("\""), !key.contains("\\"), !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw StoreError("property \"\(key.prefix(64))\" cannot be queried: its name holds a quote, backslash or control character")
+        }
+        return "$.\"" + key + "\""
     }
 
     func items(of layer: LayerInfo, _ q: FeatureQuery, _ visit: (FeatureItem) throws -> Void) throws {
@@ -123,7 +127,7 @@ extension SpatiaLiteReader {
         order.append("t.fid ASC")  // stable paging
         var arguments = args
         for key in q.sortBy where !["fid", "name", "code", "updated"].contains(key.property) {
-            arguments.append(Self.jsonPath(key.property))
+            arguments.append(try Self.jsonPath(key.property))
         }
         arguments += [q.limit, q.offset]
         let sql = #"SELECT t.fid, AsBinary(t.geom), t.properties, t.updated FROM "\#(layer.table)" AS t \#(whereSQL) ORDER BY \#(order.joined(separator: ", ")) LIMIT ? OFFSET ?"#
