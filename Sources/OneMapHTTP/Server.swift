@@ -35,6 +35,8 @@ struct Services: Sendable {
     let tiles: TileService
     let features: FeatureService
     let editor: FeatureEditor
+    let queries: SpatialQueries
+    let impact: ImpactAnalysis
     let tileCache: TileResponseCache
     let resources: String
 }
@@ -48,6 +50,8 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         tiles: TileService(store: store, logger: logger),
         features: FeatureService(store: store),
         editor: FeatureEditor(store: store, catalogue: catalogue),
+        queries: SpatialQueries(store: store),
+        impact: ImpactAnalysis(store: store),
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
@@ -65,6 +69,7 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     TileRoutes(services: services).add(to: router)
     FeatureRoutes(services: services).add(to: router)
     WriteRoutes(services: services).add(to: router)
+    QueryRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
     let endpoint = TileEndpoint(services: services)

@@ -28,7 +28,7 @@ public struct SpatialQueries: Sendable {
 
     /// Features of `layers` within `radius` metres (geodesic) of a point, nearest first.
     public func nearby(lon: Double, lat: Double, radius: Double, layers: [LayerInfo],
-                       conditions: [String: [SQLCondition]] = [:], limit: Int) async throws -> [Hit] {
+                       filter: CQL2Expression? = nil, limit: Int) async throws -> [Hit] {
         let box = Geodesic.cgcs2000.boundingBox(lon: lon, lat: lat, radius: radius)
         return try await store.withReader { reader in
             var hits: [Hit] = []
@@ -37,7 +37,7 @@ public struct SpatialQueries: Sendable {
                     var q = FeatureQuery()
                     q.bbox = box
                     q.limit = Self.maxCandidates
-                    q.conditions = conditions[layer.id] ?? []
+                    q.filter = filter
                     try reader.items(of: layer, q) { item in
                         let g = try ctx.read(wkb: item.wkb)
                         let (d, b) = try Geodesic.cgcs2000.distance(lon: lon, lat: lat, to: g)
@@ -54,12 +54,12 @@ public struct SpatialQueries: Sendable {
 
     /// The k features of `layers` nearest a point (within `maxRadius`), nearest first.
     public func nearest(lon: Double, lat: Double, k: Int, layers: [LayerInfo],
-                        conditions: [String: [SQLCondition]] = [:]) async throws -> [Hit] {
+                        filter: CQL2Expression? = nil) async throws -> [Hit] {
         // Grow the search circle until it holds k features (or reaches the limit):
         // a feature outside the circle can never be nearer than one inside it.
         var radius = 500.0
         while true {
-            let hits = try await nearby(lon: lon, lat: lat, radius: radius, layers: layers, conditions: conditions, limit: Self.maxResults)
+            let hits = try await nearby(lon: lon, lat: lat, radius: radius, layers: layers, filter: filter, limit: Self.maxResults)
             if hits.count >= k || radius >= Self.maxRadius { return Array(hits.prefix(k)) }
             radius = min(Self.maxRadius, radius * 4)
         }
@@ -67,7 +67,7 @@ public struct SpatialQueries: Sendable {
 
     /// Features of `layers` intersecting (or, with `within`, inside) a lon/lat polygon.
     public func inside(_ wkb: [UInt8], layers: [LayerInfo], within: Bool = false,
-                       conditions: [String: [SQLCondition]] = [:], limit: Int) async throws -> [Hit] {
+                       filter: CQL2Expression? = nil, limit: Int) async throws -> [Hit] {
         try await store.withReader { reader in
             var hits: [Hit] = []
             try GEOSContextPool.shared.withContext { ctx in
@@ -76,7 +76,7 @@ public struct SpatialQueries: Sendable {
                     var q = FeatureQuery()
                     q.bbox = area.bbox
                     q.limit = Self.maxCandidates
-                    q.conditions = conditions[layer.id] ?? []
+                    q.filter = filter
                     try reader.items(of: layer, q) { item in
                         guard hits.count < limit else { return }
                         let g = try ctx.read(wkb: item.wkb)

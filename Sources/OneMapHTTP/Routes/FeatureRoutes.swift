@@ -17,6 +17,20 @@ struct FeatureRoutes {
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+        "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
     ]
 
     /// CRSs listed for every collection; any other EPSG code PROJ knows is accepted too.
@@ -125,7 +139,7 @@ struct FeatureRoutes {
         let base = baseURL(request)
         let known = Set(layer.fields.map(\.name))
         let params = try QueryParameters(request.uri.queryParameters,
-                                         allowed: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby", "f"],
+                                         allowed: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby", "f", "filter", "filter-lang", "filter-crs"],
                                          queryables: known)
         var q = FeatureQuery()
         q.limit = min(try params.integer("limit", in: 1...Int.max) ?? FeatureService.defaultLimit, FeatureService.maxLimit)
@@ -150,12 +164,25 @@ struct FeatureRoutes {
             return (String(name), ascending)
         }
         q.propertyEquals = params.propertyFilters
+        if let text = params["filter"] {
+            guard let lang = CQL2.Language(rawValue: params["filter-lang"] ?? "cql2-text") else {
+                throw Problem.badRequest("filter-lang must be cql2-text or cql2-json", parameter: "filter-lang")
+            }
+            if let fc = try params.crs("filter-crs"), fc != .crs84 {
+                throw Problem.badRequest("filter-crs: geometries in filters are read as CRS84 only", parameter: "filter-crs")
+            }
+            do { q.filter = try CQL2.parse(text, language: lang) } catch {
+                throw Problem.badRequest("filter: \(error.description)", parameter: "filter")
+            }
+        }
 
         let page: FeatureService.Page
         do {
             page = try await services.features.items(of: layer, query: q, crs: crs, properties: selected)
         } catch let e as StoreError {
             throw Problem.badRequest(e.message)
+        } catch let e as CQL2Error {
+            throw Problem.badRequest("filter: \(e.description)", parameter: "filter")
         }
 
         var links = [link(pageURL(base, layer.id, request, offset: q.offset), "self", "application/geo+json", "This page")]

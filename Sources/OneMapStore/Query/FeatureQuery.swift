@@ -37,8 +37,10 @@ public struct FeatureQuery: Sendable {
     public var fid: Int64?
     /// Property equality filters (`?name=…`), compared as the field's type.
     public var propertyEquals: [(name: String, value: String)] = []
-    /// Further conditions compiled by the store's filter compiler (CQL2).
-    public var conditions: [SQLCondition] = []
+    /// A CQL2 filter, compiled by the store into parameterised SQL.
+    public var filter: CQL2Expression?
+    /// Further SQL conditions (internal use).
+    var conditions: [SQLCondition] = []
     /// Features valid at some time in [from, to] (ISO 8601; nil: open end).
     public var validDuring: (from: String?, to: String?)?
     public var sortBy: [(property: String, ascending: Bool)] = []
@@ -62,11 +64,29 @@ extension SpatiaLiteReader {
     func whereClause(_ layer: LayerInfo, _ q: FeatureQuery) throws -> (String, [(any DatabaseValueConvertible)?]) {
         var parts: [String] = []
         var args: [(any DatabaseValueConvertible)?] = []
+        var bbox = q.bbox
+        if let filter = q.filter {
+            let keys = layer.fields.map(\.name)
+            let c = try CQL2.compile(filter, queryables: ["geometry", "fid"] + keys, table: "t",
+                                     properties: { ColumnRef.layerTable($0, propertyKeys: Set(keys)) })
+            parts.append(c.sql)
+            args += c.arguments.map(\.database)
+            // A spatial literal in a conjunction bounds the answer: let the R*Tree prefilter.
+            if let fb = c.bbox {
+                if let b = bbox {
+                    bbox = BBox(minX: max(b.minX, fb.minX), minY: max(b.minY, fb.minY), maxX: min(b.maxX, fb.maxX), maxY: min(b.maxY, fb.maxY))
+                } else {
+                    parts.append(#"t.fid IN (SELECT pkid FROM "idx_\#(layer.table)_geom" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"#)
+                    args += [fb.maxX, fb.minX, fb.maxY, fb.minY]
+                }
+            }
+        }
         if let fid = q.fid {
             parts.append("t.fid = ?")
             args.append(fid)
         }
-        if let b = q.bbox {
+        if let b = bbox {
+            if b.isEmpty { return ("WHERE 0", []) }
             // R*Tree first (cheap, float32-rounded outwards), then the exact test.
             parts.append(#"t.fid IN (SELECT pkid FROM "idx_\#(layer.table)_geom" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"#)
             args += [b.maxX, b.minX, b.maxY, b.minY]

@@ -15,10 +15,12 @@ public enum ColumnRef: Sendable, Equatable {
     /// column, `fid`/`name`/`code`/`updated`/`valid_from`/`valid_to` → their columns,
     /// any of `propertyKeys` → a key of `properties`, anything else unknown.
     public static func layerTable(_ property: String, propertyKeys: Set<String>) -> ColumnRef? {
+        // The layer's own properties win over same-named bookkeeping columns.
+        if property == "geometry" || property == "geom" { return .geometry("geom") }
+        if propertyKeys.contains(property) { return .json(key: property) }
         switch property {
-        case "geometry", "geom": .geometry("geom")
-        case "fid", "name", "code", "updated", "valid_from", "valid_to": .column(property)
-        default: propertyKeys.contains(property) ? .json(key: property) : nil
+        case "fid", "name", "code", "updated", "valid_from", "valid_to": return .column(property)
+        default: return nil
         }
     }
 }
