@@ -669,6 +669,10 @@ def write_layers_json(path):
             "code_field": "adcode" if lid == "admin" else "osm_id",
             "attribution": ADMIN_ATTRIBUTION if lid == "admin" else OSM_ATTRIBUTION,
         })
+    # Keep the entries other scripts own (make_emergency.py appends its layers).
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            items += [e for e in json.load(f) if e.get("kind") != "base"]
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         json.dump(items, f, ensure_ascii=False, indent=2)
         f.write("\n")
