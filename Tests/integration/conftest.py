@@ -35,10 +35,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, workdir: Path, name: str = "server"):
+    def __init__(self, db: Path, workdir: Path, name: str = "server", extra_args=()):
         self.db = db
         self.workdir = workdir
         self.name = name
+        self.extra_args = [str(a) for a in extra_args]
         self.port = None
         self.proc = None
         self.stderr_path = workdir / f"{name}.stderr.log"
@@ -57,6 +58,19 @@ class Server:
         self.ensure_alive()
         try:
             return requests.get(self.url(path), **kw)
+        except requests.ConnectionError:
+            self.ensure_alive()
+            raise
+
+    def request(self, method: str, path: str, key: str | None = None, **kw) -> requests.Response:
+        """Any method; `key` is sent as `Authorization: Bearer KEY`."""
+        kw.setdefault("timeout", HTTP_TIMEOUT)
+        kw.setdefault("allow_redirects", False)
+        if key is not None:
+            kw["headers"] = {"Authorization": f"Bearer {key}", **kw.get("headers", {})}
+        self.ensure_alive()
+        try:
+            return requests.request(method, self.url(path), **kw)
         except requests.ConnectionError:
             self.ensure_alive()
             raise
@@ -95,7 +109,7 @@ class Server:
             try:
                 self.proc = subprocess.Popen(
                     [str(exe), "serve", "--db", str(self.db), "--host", "127.0.0.1",
-                     "--port", str(self.port)],
+                     "--port", str(self.port), *self.extra_args],
                     stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=str(REPO),
                     start_new_session=True,
                 )
@@ -302,3 +316,34 @@ def spatialite_sql():
         return [tuple(r.split("\x1f")) for r in recs]
 
     return _q
+
+
+# ----------------------------------------------------------------------------- API keys
+# A second server, started with `--keys`, on its own freshly built sample database: the
+# write and access tests use it, so nothing is ever written into the session database.
+from features_ref import API_KEYS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def keyed_server(onemap, tmp_path_factory):
+    d = tmp_path_factory.mktemp("keyed")
+    db = d / "keyed.sqlite"
+    r = run_cli(["build-sample", "--db", db], timeout=BUILD_TIMEOUT)
+    if r.returncode != 0 or not db.exists():
+        pytest.fail(f"build-sample (keyed) failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    keys = d / "keys.txt"
+    keys.write_text("# test keys\n" + "".join(f"{k} {rest}\n" for k, rest in API_KEYS.values()))
+    s = Server(db, d, "keyed", extra_args=["--keys", keys])
+    _server_logs.append(s.stderr_path)
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def keyed(keyed_server):
+    try:
+        keyed_server.ensure_alive()
+    except AssertionError as e:
+        pytest.fail(str(e))
+    return keyed_server

@@ -67,9 +67,7 @@ extension GEOSContext {
 
     /// GeoJSON text of a geometry (RFC 7946 geometry object).
     public func geoJSON(_ g: Geometry) -> String {
-        guard let w = GEOSGeoJSONWriter_create_r(handle) else { return "null" }
-        defer { GEOSGeoJSONWriter_destroy_r(handle, w) }
-        guard let chars = GEOSGeoJSONWriter_writeGeometry_r(handle, w, g.ptr, -1) else { return "null" }
+        guard let chars = GEOSGeoJSONWriter_writeGeometry_r(handle, geoJSONWriter, g.ptr, -1) else { return "null" }
         defer { GEOSFree_r(handle, chars) }
         return String(cString: chars)
     }

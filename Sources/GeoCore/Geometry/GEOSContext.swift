@@ -21,6 +21,7 @@ public final class GEOSContext {
     private let wkbWriter: OpaquePointer
     private let wktReader: OpaquePointer
     private let wktWriter: OpaquePointer
+    let geoJSONWriter: OpaquePointer
 
     init() {
         handle = GEOS_init_r()
@@ -28,6 +29,7 @@ public final class GEOSContext {
         wkbWriter = GEOSWKBWriter_create_r(handle)
         wktReader = GEOSWKTReader_create_r(handle)
         wktWriter = GEOSWKTWriter_create_r(handle)
+        geoJSONWriter = GEOSGeoJSONWriter_create_r(handle)
         GEOSWKTWriter_setTrim_r(handle, wktWriter, 1)
         GEOSWKTWriter_setRoundingPrecision_r(handle, wktWriter, 15)
         GEOSWKBWriter_setByteOrder_r(handle, wkbWriter, Int32(GEOS_WKB_NDR.rawValue))
@@ -44,6 +46,7 @@ public final class GEOSContext {
         GEOSWKBWriter_destroy_r(handle, wkbWriter)
         GEOSWKTReader_destroy_r(handle, wktReader)
         GEOSWKTWriter_destroy_r(handle, wktWriter)
+        GEOSGeoJSONWriter_destroy_r(handle, geoJSONWriter)
         GEOS_finish_r(handle)
     }
 

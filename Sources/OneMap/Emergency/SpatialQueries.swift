@@ -43,7 +43,7 @@ public struct SpatialQueries: Sendable {
                         let (d, b) = try Geodesic.cgcs2000.distance(lon: lon, lat: lat, to: g)
                         guard d <= radius else { return }
                         hits.append(Hit(layer: layer.id, fid: item.fid, distance: d, bearing: b,
-                                        feature: Self.feature(layer.id, item, ctx.geoJSON(g), distance: d, bearing: b)))
+                                        feature: Self.feature(layer.id, item, g.geoJSON, distance: d, bearing: b)))
                     }
                 }
             }
@@ -82,7 +82,7 @@ public struct SpatialQueries: Sendable {
                         let g = try ctx.read(wkb: item.wkb)
                         guard within ? area.contains(g) : area.intersects(g) else { return }
                         hits.append(Hit(layer: layer.id, fid: item.fid, distance: nil, bearing: nil,
-                                        feature: Self.feature(layer.id, item, ctx.geoJSON(g), distance: nil, bearing: nil)))
+                                        feature: Self.feature(layer.id, item, g.geoJSON, distance: nil, bearing: nil)))
                     }
                 }
             }

@@ -78,7 +78,7 @@ struct FeatureWriter {
         if let transformer { g = try transformer.transform(g) }
         if swapAxes { g = try g.mapXY { x, y in swap(&x, &y); return true } }
         out += "{\"type\":\"Feature\",\"id\":\(item.fid),\"geometry\":"
-        out += ctx.geoJSON(g)
+        out += g.geoJSON
         out += ",\"properties\":"
         if let selecting {
             let all = (try? JSONValue.parse(item.properties).objectValue) ?? []

@@ -194,7 +194,7 @@ struct FeatureRoutes {
         }
         links.append(link("\(base)/collections/\(layer.id)", "collection", "application/json", layer.title))
         var body = "{\"type\":\"FeatureCollection\",\"numberMatched\":\(page.numberMatched),\"numberReturned\":\(page.numberReturned)"
-        body += ",\"timeStamp\":\"\(ISO8601DateFormatter().string(from: Date()))\",\"links\":"
+        body += ",\"timeStamp\":\"\(LogTime.now())\",\"links\":"
         body += JSONValue.array(links).text
         body += ",\"features\":" + page.features + "}"
         return geoJSONResponse(body, crs: crs)

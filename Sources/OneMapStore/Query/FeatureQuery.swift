@@ -87,11 +87,13 @@ extension SpatiaLiteReader {
         }
         if let b = bbox {
             if b.isEmpty { return ("WHERE 0", []) }
-            // R*Tree first (cheap, float32-rounded outwards), then the exact test.
+            // R*Tree first (cheap; float32 boxes rounded outwards). A feature whose box
+            // lies inside the query box intersects it for sure; only the ones crossing
+            // its edge need the exact (costly) test.
             parts.append(#"t.fid IN (SELECT pkid FROM "idx_\#(layer.table)_geom" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"#)
             args += [b.maxX, b.minX, b.maxY, b.minY]
-            parts.append("ST_Intersects(t.geom, BuildMbr(?, ?, ?, ?, 4490)) = 1")
-            args += [b.minX, b.minY, b.maxX, b.maxY]
+            parts.append("((MbrMinX(t.geom) >= ? AND MbrMaxX(t.geom) <= ? AND MbrMinY(t.geom) >= ? AND MbrMaxY(t.geom) <= ?) OR ST_Intersects(t.geom, BuildMbr(?, ?, ?, ?, 4490)) = 1)")
+            args += [b.minX, b.maxX, b.minY, b.maxY, b.minX, b.minY, b.maxX, b.maxY]
         }
         for (name, value) in q.propertyEquals {
             let type = layer.fields.first { $0.name == name }?.type ?? "string"
