@@ -178,3 +178,31 @@ import Testing
         }
     }
 }
+
+@Suite struct GeoJSONWriterTests {
+    @Test func fixedPointNumbers() {
+        let w = GeoJSONGeometryWriter(decimals: 8)
+        func text(_ d: Double) -> String { var b: [UInt8] = []; w.number(d, &b); return String(decoding: b, as: UTF8.self) }
+        #expect(text(113.319) == "113.319")
+        #expect(text(-0.5) == "-0.5")
+        #expect(text(0) == "0")
+        #expect(text(23.12345678) == "23.12345678")
+        #expect(text(23.123456789) == "23.12345679")
+        #expect(text(-179.99999999) == "-179.99999999")
+        #expect(text(0.00000001) == "0.00000001")
+        #expect(text(2558049.57637734) == "2558049.57637734")
+    }
+
+    /// The writer's output reads back (through GEOS's own GeoJSON reader) as the same geometry.
+    @Test func roundTripsThroughGEOS() throws {
+        try GEOSContextPool.shared.withContext { ctx in
+            for wkt in ["POINT (113.3190 23.1214)", "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 4 2, 2 2)), ((20 20, 21 20, 21 21, 20 20)))",
+                        "LINESTRING (113.1 23.2, 113.3 23.4)", "GEOMETRYCOLLECTION (POINT (1 2), LINESTRING (0 0, 1 1))", "MULTIPOINT ((1 2), (3 4))"] {
+                let g = try ctx.read(wkt: wkt)
+                var reader = GeoJSONGeometryReader()
+                let back = try reader.read(try JSONValue.parse(g.geoJSON), context: ctx)
+                #expect(back.equalsExact(g, tolerance: 1e-9), "\(wkt) → \(g.geoJSON)")
+            }
+        }
+    }
+}

@@ -133,6 +133,15 @@ public final class PROJContext {
         return northFirst
     }
 
+    /// Whether the CRS's coordinates are angles (degrees), not lengths.
+    public func isGeographic(_ crs: CRS) -> Bool {
+        if crs.isGeographicLonLat { return true }
+        guard let p = proj_create(ctx, crs.description) else { return false }
+        defer { proj_destroy(p) }
+        let t = proj_get_type(p)
+        return t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS || t == PJ_TYPE_GEOGRAPHIC_CRS
+    }
+
     /// True when PROJ knows this CRS.
     public func knows(_ crs: CRS) -> Bool {
         guard let p = proj_create(ctx, crs.description) else { return false }

@@ -14,8 +14,8 @@ public struct FeatureService: Sendable {
 
     /// One page of items.
     public struct Page: Sendable {
-        /// The features as a JSON array text.
-        public let features: String
+        /// The features as JSON array text (UTF-8).
+        public let features: [UInt8]
         public let numberReturned: Int
         public let numberMatched: Int
     }
@@ -24,16 +24,16 @@ public struct FeatureService: Sendable {
     public func items(of layer: LayerInfo, query: FeatureQuery, crs: CRS, properties: [String]?) async throws -> Page {
         try await store.withReader { reader in
             let matched = try reader.count(of: layer, query)
-            var out = "["
+            var out: [UInt8] = [UInt8(ascii: "[")]
             var n = 0
             try FeatureWriter.with(crs: crs) { writer in
                 try reader.items(of: layer, query) { item in
-                    if n > 0 { out += "," }
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
                     try writer.write(item, selecting: properties, to: &out)
                     n += 1
                 }
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
             return Page(features: out, numberReturned: n, numberMatched: matched)
         }
     }
@@ -47,9 +47,9 @@ public struct FeatureService: Sendable {
             var out: String?
             try FeatureWriter.with(crs: crs) { writer in
                 try reader.items(of: layer, q) { item in
-                    var s = ""
-                    try writer.write(item, selecting: nil, to: &s)
-                    out = s
+                    var bytes: [UInt8] = []
+                    try writer.write(item, selecting: nil, to: &bytes)
+                    out = String(decoding: bytes, as: UTF8.self)
                 }
             }
             return out
@@ -63,29 +63,35 @@ struct FeatureWriter {
     let ctx: GEOSContext
     let transformer: CRSTransformer?
     let swapAxes: Bool
+    let geometryWriter: GeoJSONGeometryWriter
 
     static func with<R>(crs: CRS, _ body: (FeatureWriter) throws -> R) throws -> R {
         try GEOSContextPool.shared.withContext { geos in
             try PROJContextPool.shared.withContext { proj in
                 let transformer = crs.isGeographicLonLat ? nil : try proj.transformer(from: .storage, to: crs)
-                return try body(FeatureWriter(ctx: geos, transformer: transformer, swapAxes: proj.isNorthFirst(crs)))
+                // Degrees to 8 decimals (≈ 1 mm), metres to 4.
+                let degrees = crs.isGeographicLonLat || proj.isGeographic(crs)
+                return try body(FeatureWriter(ctx: geos, transformer: transformer, swapAxes: proj.isNorthFirst(crs),
+                                              geometryWriter: GeoJSONGeometryWriter(decimals: degrees ? 8 : 4)))
             }
         }
     }
 
-    func write(_ item: FeatureItem, selecting: [String]?, to out: inout String) throws {
+    func write(_ item: FeatureItem, selecting: [String]?, to out: inout [UInt8]) throws {
         var g = try ctx.read(wkb: item.wkb)
         if let transformer { g = try transformer.transform(g) }
         if swapAxes { g = try g.mapXY { x, y in swap(&x, &y); return true } }
-        out += "{\"type\":\"Feature\",\"id\":\(item.fid),\"geometry\":"
-        out += g.geoJSON
-        out += ",\"properties\":"
+        out.append(contentsOf: #"{"type":"Feature","id":"#.utf8)
+        out.append(contentsOf: String(item.fid).utf8)
+        out.append(contentsOf: #","geometry":"#.utf8)
+        geometryWriter.write(g, to: &out)
+        out.append(contentsOf: #","properties":"#.utf8)
         if let selecting {
             let all = (try? JSONValue.parse(item.properties).objectValue) ?? []
-            JSONValue.object(all.filter { selecting.contains($0.0) }).write(to: &out)
+            out.append(contentsOf: JSONValue.object(all.filter { selecting.contains($0.0) }).text.utf8)
         } else {
-            out += item.properties
+            out.append(contentsOf: item.properties.utf8)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
     }
 }

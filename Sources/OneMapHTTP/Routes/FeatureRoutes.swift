@@ -196,8 +196,15 @@ struct FeatureRoutes {
         var body = "{\"type\":\"FeatureCollection\",\"numberMatched\":\(page.numberMatched),\"numberReturned\":\(page.numberReturned)"
         body += ",\"timeStamp\":\"\(LogTime.now())\",\"links\":"
         body += JSONValue.array(links).text
-        body += ",\"features\":" + page.features + "}"
-        return geoJSONResponse(body, crs: crs)
+        body += ",\"features\":"
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(body.utf8.count + page.features.count + 1)
+        buffer.writeString(body)
+        buffer.writeBytes(page.features)
+        buffer.writeString("}")
+        return Response(status: .ok,
+                        headers: [.contentType: "application/geo+json", .cacheControl: "no-cache", .init("Content-Crs")!: "<\(crs.uri)>"],
+                        body: .init(byteBuffer: buffer))
     }
 
     /// The same request with another offset (limit and every other parameter kept).
