@@ -11,7 +11,11 @@
     water: '水系 Water',
     roads: '道路 Roads',
     buildings: '建筑 Buildings',
-    poi: '兴趣点 POI'
+    poi: '兴趣点 POI',
+    shelters: '应急避难场所 Shelters',
+    hospitals: '医院 Hospitals',
+    fire_stations: '消防站 Fire stations',
+    police: '公安 Police'
   };
 
   var map = new maplibregl.Map({
