@@ -44,9 +44,11 @@ struct SpatiaLiteReader: FeatureReader {
             """)
         let rows = try Row.fetchCursor(stmt, arguments: [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY])
         while let row = try rows.next() {
-            guard let data = row.dataNoCopy(atIndex: 1) else { continue }
-            try data.withUnsafeBytes { wkb in
-                try visit(FeatureRow(fid: row[0], wkb: wkb, name: row[2], code: row[3], properties: row[4]))
+            try row.withUnsafeData(atIndex: 1) { data in
+                guard let data else { return }
+                try data.withUnsafeBytes { wkb in
+                    try visit(FeatureRow(fid: row[0], wkb: wkb, name: row[2], code: row[3], properties: row[4]))
+                }
             }
         }
     }

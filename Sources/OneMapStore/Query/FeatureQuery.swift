@@ -155,9 +155,11 @@ extension SpatiaLiteReader {
         let sql = #"SELECT t.fid, AsBinary(t.geom), t.properties, t.updated FROM "\#(layer.table)" AS t \#(whereSQL) ORDER BY \#(order.joined(separator: ", ")) LIMIT ? OFFSET ?"#
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         while let row = try rows.next() {
-            guard let data = row.dataNoCopy(atIndex: 1) else { continue }
-            try data.withUnsafeBytes { wkb in
-                try visit(FeatureItem(fid: row[0], wkb: wkb, properties: row[2] ?? "{}", updated: row[3]))
+            try row.withUnsafeData(atIndex: 1) { data in
+                guard let data else { return }
+                try data.withUnsafeBytes { wkb in
+                    try visit(FeatureItem(fid: row[0], wkb: wkb, properties: row[2] ?? "{}", updated: row[3]))
+                }
             }
         }
     }
