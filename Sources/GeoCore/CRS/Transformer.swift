@@ -28,9 +28,10 @@ public final class CRSTransformer {
 
     /// Transforms flat [x0, y0, x1, y1, …] in place. Throws when a point cannot
     /// be transformed (outside the projection's domain).
-    public func transform(_ xy: inout [Double], inverse: Bool = false) throws {
+    public func transform(_ xy: inout [Double], inverse: Bool = false, verify: Bool = false) throws {
         let n = xy.count / 2
         guard n > 0 else { return }
+        let original = verify ? xy : []
         proj_errno_reset(pj)
         xy.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
@@ -41,6 +42,14 @@ public final class CRSTransformer {
         }
         for v in xy where !v.isFinite {
             throw GeometryError("coordinates outside the domain of \(inverse ? target : source) → \(inverse ? source : target)")
+        }
+        if verify {
+            // PROJ wraps longitudes and clamps latitudes: only a round trip shows a point was outside.
+            var back = xy
+            try transform(&back, inverse: !inverse)
+            for i in 0..<back.count where !(abs(back[i] - original[i]) <= 1e-7 * max(1, abs(original[i]))) {
+                throw GeometryError("coordinates outside the domain of \(inverse ? target : source) → \(inverse ? source : target)")
+            }
         }
     }
 

@@ -88,7 +88,7 @@ struct FeatureRoutes {
             guard let fid = Int64(raw) else {
                 throw Problem.notFound("no feature \"\(raw.prefix(40))\" in \(layer.id): feature ids are integers")
             }
-            let params = try QueryParameters(request.uri.queryParameters, allowed: ["crs", "f"])
+            let params = try QueryParameters(request, allowed: ["crs", "f"])
             let crs = try params.crs("crs") ?? .crs84
             guard let feature = try await services.features.item(of: layer, fid: fid, crs: crs) else {
                 throw Problem.notFound("no feature \(fid) in \(layer.id)")
@@ -138,7 +138,7 @@ struct FeatureRoutes {
         let layer = try layer(context)
         let base = baseURL(request)
         let known = Set(layer.fields.map(\.name))
-        let params = try QueryParameters(request.uri.queryParameters,
+        let params = try QueryParameters(request,
                                          allowed: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby", "f", "filter", "filter-lang", "filter-crs"],
                                          queryables: known)
         var q = FeatureQuery()
@@ -210,8 +210,8 @@ struct FeatureRoutes {
     /// The same request with another offset (limit and every other parameter kept).
     private func pageURL(_ base: String, _ id: String, _ request: Request, offset: Int) -> String {
         var parts: [String] = []
-        for (k, v) in request.uri.queryParameters where k != "offset" {
-            parts.append("\(Self.escape(String(k)))=\(Self.escape(String(v)))")
+        for (k, v) in QueryParameters.decode(request.uri.query ?? "") where k != "offset" {
+            parts.append("\(Self.escape(k))=\(Self.escape(v))")
         }
         parts.append("offset=\(offset)")
         return "\(base)/collections/\(id)/items?" + parts.joined(separator: "&")
@@ -249,7 +249,7 @@ struct FeatureRoutes {
                 xy += [a0 + (b0 - a0) * t, a1, a0 + (b0 - a0) * t, b1, a0, a1 + (b1 - a1) * t, b0, a1 + (b1 - a1) * t]
             }
             do {
-                try ctx.transformer(from: crs, to: .storage).transform(&xy)
+                try ctx.transformer(from: crs, to: .storage).transform(&xy, verify: true)
             } catch {
                 throw Problem.badRequest("bbox is outside the valid area of \(crs)", parameter: "bbox")
             }
@@ -311,9 +311,8 @@ struct QueryParameters {
     private var values: [String: String] = [:]
     private(set) var propertyFilters: [(name: String, value: String)] = []
 
-    init(_ raw: Hummingbird.Parameters, allowed: Set<String>, queryables: Set<String> = []) throws {
-        for (k, v) in raw {
-            let key = String(k), value = String(v)
+    init(_ request: Request, allowed: Set<String>, queryables: Set<String> = []) throws {
+        for (key, value) in Self.decode(request.uri.query ?? "") {
             if allowed.contains(key) {
                 guard values[key] == nil else { throw Problem.badRequest("parameter \(key) is given twice", parameter: key) }
                 values[key] = value
@@ -329,6 +328,18 @@ struct QueryParameters {
     }
 
     subscript(_ key: String) -> String? { values[key] }
+
+    /// application/x-www-form-urlencoded: `+` is a space, `%2B` a plus.
+    static func decode(_ query: String) -> [(String, String)] {
+        query.split(separator: "&").map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func dec(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (dec(kv[0]), kv.count > 1 ? dec(kv[1]) : "")
+        }
+    }
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = values[key] else { return nil }

@@ -11,7 +11,7 @@ struct QueryRoutes {
 
     func add(to router: Router<OneMapRequestContext>) {
         router.getAndHead("/query/nearby") { request, context in
-            let p = try QueryParameters(request.uri.queryParameters, allowed: ["lon", "lat", "radius", "layers", "filter", "filter-lang", "limit"])
+            let p = try QueryParameters(request, allowed: ["lon", "lat", "radius", "layers", "filter", "filter-lang", "limit"])
             let (lon, lat) = try point(p)
             guard let radius = Double(p["radius"] ?? ""), radius.isFinite, radius > 0, radius <= SpatialQueries.maxRadius else {
                 throw Problem.badRequest("radius must be metres, more than 0 and at most \(Int(SpatialQueries.maxRadius))", parameter: "radius")
@@ -23,7 +23,7 @@ struct QueryRoutes {
         }
 
         router.getAndHead("/query/nearest") { request, context in
-            let p = try QueryParameters(request.uri.queryParameters, allowed: ["lon", "lat", "k", "layers", "filter", "filter-lang"])
+            let p = try QueryParameters(request, allowed: ["lon", "lat", "k", "layers", "filter", "filter-lang"])
             let (lon, lat) = try point(p)
             guard let k = Int(p["k"] ?? "5"), k >= 1, k <= SpatialQueries.maxK else {
                 throw Problem.badRequest("k must be a whole number from 1 to \(SpatialQueries.maxK)", parameter: "k")
