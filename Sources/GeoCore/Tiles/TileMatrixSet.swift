@@ -51,8 +51,8 @@ extension TileMatrixSet {
         let (minX, minY) = project(lon: r.minX, lat: r.minY)
         let (maxX, maxY) = project(lon: r.maxX, lat: r.maxY)
         let w = (full.maxX - full.minX) / Double(cols), h = (full.maxY - full.minY) / Double(rows)
-        func clampC(_ v: Double) -> Int { max(0, min(cols - 1, Int(floor(v)))) }
-        func clampR(_ v: Double) -> Int { max(0, min(rows - 1, Int(floor(v)))) }
+        func clampC(_ v: Double) -> Int { v.isFinite ? max(0, min(cols - 1, Int(max(-1, min(Double(cols), floor(v)))))) : 0 }
+        func clampR(_ v: Double) -> Int { v.isFinite ? max(0, min(rows - 1, Int(max(-1, min(Double(rows), floor(v)))))) : 0 }
         let x0 = clampC((minX - full.minX) / w), x1 = clampC((maxX - full.minX) / w)
         let y0 = clampR((full.maxY - maxY) / h), y1 = clampR((full.maxY - minY) / h)
         return (x0...x1, y0...y1)

@@ -38,12 +38,11 @@ struct QueryRoutes {
             let body = try await jsonBody(request, context)
             let wkb = try areaGeometry(body["geometry"])
             let layers = try layerList(body["layers"].flatMap(Self.listText), context)
-            let relation = body["relation"]?.stringValue ?? "intersects"
+            let relation = try Self.string(body, "relation") ?? "intersects"
             guard relation == "intersects" || relation == "within" else {
                 throw Problem.badRequest("relation must be intersects or within", parameter: "relation")
             }
-            let limit = min(Int(body["limit"]?.doubleValue ?? 1000), SpatialQueries.maxResults)
-            guard limit >= 1 else { throw Problem.badRequest("limit must be at least 1", parameter: "limit") }
+            let limit = min(try Self.wholeNumber(body, "limit", min: 1) ?? 1000, SpatialQueries.maxResults)
             let f = try bodyFilter(body["filter"])
             let hits = try await run { try await services.queries.inside(wkb, layers: layers, within: relation == "within", filter: f, limit: limit) }
             return collection(hits, query: ["relation": .string(relation)])
@@ -52,6 +51,9 @@ struct QueryRoutes {
         router.post("/analysis/impact") { request, context in
             let body = try await jsonBody(request, context)
             let wkb = try areaGeometry(body["geometry"], polygonsOnly: false)
+            guard body["buffer_m"] == nil || body["buffer_m"]?.isNull == true || body["buffer_m"]?.doubleValue != nil else {
+                throw Problem.badRequest("buffer_m must be a number of metres", parameter: "buffer_m")
+            }
             let buffer = body["buffer_m"]?.doubleValue ?? 0
             guard buffer.isFinite, buffer >= 0, buffer <= ImpactAnalysis.maxBuffer else {
                 throw Problem.badRequest("buffer_m must be metres from 0 to \(Int(ImpactAnalysis.maxBuffer))", parameter: "buffer_m")
@@ -65,6 +67,23 @@ struct QueryRoutes {
             }
             return jsonResponse(text)
         }
+    }
+
+    /// A whole number from a JSON body, range-checked before any conversion
+    /// (a huge double must never reach Int()).
+    static func wholeNumber(_ body: JSONValue, _ key: String, min: Int) throws -> Int? {
+        guard let v = body[key], !v.isNull else { return nil }
+        switch v {
+        case .int(let i) where i >= Int64(min) && i <= Int64(Int32.max): return Int(i)
+        case .double(let d) where d == d.rounded() && d >= Double(min) && d <= Double(Int32.max): return Int(d)
+        default: throw Problem.badRequest("\(key) must be a whole number ≥ \(min)", parameter: key)
+        }
+    }
+
+    static func string(_ body: JSONValue, _ key: String) throws -> String? {
+        guard let v = body[key], !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw Problem.badRequest("\(key) must be a string", parameter: key) }
+        return s
     }
 
     static func listText(_ v: JSONValue) -> String? {
