@@ -321,11 +321,9 @@ def spatialite_sql():
 # ----------------------------------------------------------------------------- API keys
 # A second server, started with `--keys`, on its own freshly built sample database: the
 # write and access tests use it, so nothing is ever written into the session database.
-from features_ref import API_KEYS  # noqa: E402
-
-
 @pytest.fixture(scope="session")
 def keyed_server(onemap, tmp_path_factory):
+    from features_ref import API_KEYS
     d = tmp_path_factory.mktemp("keyed")
     db = d / "keyed.sqlite"
     r = run_cli(["build-sample", "--db", db], timeout=BUILD_TIMEOUT)
