@@ -19,7 +19,7 @@ done
 
 apt_pkgs=(libgeos-dev libproj-dev proj-data libsqlite3-dev libsqlite3-mod-spatialite zlib1g-dev pkg-config)
 [ $want_test = 1 ] && apt_pkgs+=(gdal-bin chromium fonts-noto-cjk sqlite3)
-[ $want_bench = 1 ] && apt_pkgs+=(nginx wrk curl postgresql postgis)
+[ $want_bench = 1 ] && apt_pkgs+=(nginx wrk curl postgresql postgis postgresql-15-postgis-3)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -33,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 py_pkgs=(maplibre)
-[ $want_test = 1 ] && py_pkgs+=(pytest requests pyproj shapely mapbox-vector-tile playwright)
+[ $want_test = 1 ] && py_pkgs+=(pytest requests pyproj shapely mapbox-vector-tile playwright owslib)
 need_py=()
 for p in "${py_pkgs[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || need_py+=("$p")

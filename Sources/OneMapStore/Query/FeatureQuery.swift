@@ -66,6 +66,7 @@ extension SpatiaLiteReader {
         var args: [(any DatabaseValueConvertible)?] = []
         var bbox = q.bbox
         if let filter = q.filter {
+            try filter.checkGeometries()
             let keys = layer.fields.map(\.name)
             let c = try CQL2.compile(filter, queryables: ["geometry", "fid"] + keys, table: "t",
                                      properties: { ColumnRef.layerTable($0, propertyKeys: Set(keys)) })
