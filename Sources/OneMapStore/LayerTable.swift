@@ -82,6 +82,21 @@ enum LayerTable {
         try db.execute(sql: #"CREATE INDEX "\#(t)_code" ON "\#(t)"(code)"#)
     }
 
+    /// After a change to a layer's features: its count and bounds anew, the next
+    /// data version (so tile caches keyed by it move on) and the time; saved.
+    static func recordChange(_ info: inout LayerInfo, _ db: Database) throws {
+        info.featureCount = try Int.fetchOne(db, sql: #"SELECT count(*) FROM "\#(info.table)""#) ?? 0
+        if let row = try Row.fetchOne(db, sql: #"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM "idx_\#(info.table)_geom""#),
+           let minX: Double = row[0], let minY: Double = row[1], let maxX: Double = row[2], let maxY: Double = row[3] {
+            info.bounds = BBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+        } else {
+            info.bounds = nil
+        }
+        info.dataVersion += 1
+        info.updated = LayerInfo.now()
+        try info.save(db)
+    }
+
     static func exists(_ id: String, _ db: Database) throws -> Bool {
         try db.tableExists(LayerInfo.table(for: id))
     }

@@ -88,3 +88,23 @@ public struct GeoJSONGeometryReader {
         }
     }
 }
+
+extension GeoJSONGeometryReader {
+    /// A geometry fit to store or to query with, from a client's GeoJSON: read
+    /// strictly (rings must be closed), brought to lon/lat by `toLonLat`, then
+    /// non-empty, within longitude −180…180 / latitude −90…90 and valid (GEOS).
+    public static func readChecked(_ json: JSONValue, context: GEOSContext,
+                                   toLonLat: (Geometry) throws -> Geometry = { $0 }) throws -> Geometry {
+        var reader = GeoJSONGeometryReader()
+        reader.closeRings = false
+        let read = try reader.read(json, context: context)
+        if read.isEmpty { throw GeometryError("the geometry is empty") }
+        let g = try toLonLat(read)
+        let b = g.bbox
+        guard b.minX >= -180, b.maxX <= 180, b.minY >= -90, b.maxY <= 90 else {
+            throw GeometryError("coordinates are outside longitude −180…180 / latitude −90…90")
+        }
+        if let reason = g.invalidReason { throw GeometryError("invalid geometry (\(reason)); fix it, e.g. split self-intersecting rings") }
+        return g
+    }
+}

@@ -175,24 +175,18 @@ public struct FeatureEditor: Sendable {
         let wkb: [UInt8]
         do {
             wkb = try GEOSContextPool.shared.withContext { ctx throws -> [UInt8] in
-                var reader = GeoJSONGeometryReader()
-                reader.closeRings = false
-                var g = try reader.read(geometry, context: ctx)
-                if g.isEmpty { throw GeometryError("the geometry is empty") }
-                guard Self.accepts(layer.geometryType, g.kind) else {
-                    throw GeometryError("\(layer.id) holds \(layer.geometryType) geometries, not \(g.kind.name)")
-                }
-                if crs != .crs84 {
-                    try PROJContextPool.shared.withContext { proj in
+                let g = try GeoJSONGeometryReader.readChecked(geometry, context: ctx) { read in
+                    guard Self.accepts(layer.geometryType, read.kind) else {
+                        throw GeometryError("\(layer.id) holds \(layer.geometryType) geometries, not \(read.kind.name)")
+                    }
+                    guard crs != .crs84 else { return read }
+                    return try PROJContextPool.shared.withContext { proj in
+                        var g = read
                         if proj.isNorthFirst(crs) { g = try g.mapXY { x, y in swap(&x, &y); return true } }
                         if !crs.isGeographicLonLat { g = try proj.transformer(from: crs, to: .storage).transform(g, verify: true) }
+                        return g
                     }
                 }
-                let b = g.bbox
-                guard b.minX >= -180, b.maxX <= 180, b.minY >= -90, b.maxY <= 90 else {
-                    throw GeometryError("coordinates are outside longitude −180…180 / latitude −90…90 (is Content-Crs right?)")
-                }
-                if let reason = g.invalidReason { throw GeometryError("invalid geometry: \(reason)") }
                 return g.wkb
             }
         } catch let e as GeometryError {

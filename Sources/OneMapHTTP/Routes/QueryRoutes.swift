@@ -128,19 +128,12 @@ struct QueryRoutes {
         guard let v, !v.isNull else { throw Problem.badRequest("geometry (a GeoJSON geometry in CRS84) is required", parameter: "geometry") }
         do {
             return try GEOSContextPool.shared.withContext { ctx in
-                var reader = GeoJSONGeometryReader()
-                reader.closeRings = false
-                let g = try reader.read(v, context: ctx)
-                if polygonsOnly && g.kind != .polygon && g.kind != .multiPolygon {
-                    throw GeometryError("the query area must be a Polygon or MultiPolygon, not \(g.kind.name)")
-                }
-                if g.isEmpty { throw GeometryError("the geometry is empty") }
-                let b = g.bbox
-                guard b.minX >= -180, b.maxX <= 180, b.minY >= -90, b.maxY <= 90 else {
-                    throw GeometryError("coordinates are outside longitude −180…180 / latitude −90…90")
-                }
-                if let reason = g.invalidReason { throw GeometryError("invalid geometry (\(reason)); fix it, e.g. split self-intersecting rings") }
-                return g.wkb
+                try GeoJSONGeometryReader.readChecked(v, context: ctx) { g in
+                    if polygonsOnly && g.kind != .polygon && g.kind != .multiPolygon {
+                        throw GeometryError("the query area must be a Polygon or MultiPolygon, not \(g.kind.name)")
+                    }
+                    return g
+                }.wkb
             }
         } catch let e as GeometryError {
             throw Problem.badRequest("geometry: \(e.message)", parameter: "geometry")

@@ -72,18 +72,8 @@ extension SpatialStore {
         }
     }
 
-    /// New data version, count, bounds and time after a change.
     private func touch(_ info: LayerInfo, _ db: Database) throws {
         var l = info
-        l.featureCount = try Int.fetchOne(db, sql: #"SELECT count(*) FROM "\#(info.table)""#) ?? 0
-        if let row = try Row.fetchOne(db, sql: #"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM "idx_\#(info.table)_geom""#),
-           let minX: Double = row[0], let minY: Double = row[1], let maxX: Double = row[2], let maxY: Double = row[3] {
-            l.bounds = BBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-        } else {
-            l.bounds = nil
-        }
-        l.dataVersion += 1
-        l.updated = LayerInfo.now()
-        try l.save(db)
+        try LayerTable.recordChange(&l, db)
     }
 }

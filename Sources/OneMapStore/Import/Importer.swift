@@ -150,16 +150,7 @@ public struct Importer {
         info.fields = fields.fields
         let previousKind = options.append && info.featureCount > 0 ? info.geometryType : nil
         info.geometryType = Self.summarize(kinds, previous: previousKind)
-        info.featureCount = try Int.fetchOne(db, sql: #"SELECT count(*) FROM "\#(info.table)""#) ?? 0
-        if let row = try Row.fetchOne(db, sql: #"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM "idx_\#(info.table)_geom""#),
-           let minX: Double = row[0], let minY: Double = row[1], let maxX: Double = row[2], let maxY: Double = row[3] {
-            info.bounds = BBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-        } else {
-            info.bounds = nil
-        }
-        info.dataVersion += 1
-        info.updated = now
-        try info.save(db)
+        try LayerTable.recordChange(&info, db)
         report.layer = info
         return report
     }
