@@ -17,7 +17,7 @@ struct Import: ParsableCommand {
     @Option(help: "SpatiaLite database (created when missing); default: the sample database.") var db: String?
     @Option(help: "Layer kind: base, emergency, grid, poi, thematic.") var kind: String?
     @Option(help: "Layer title.") var title: String?
-    @Option(help: "CRS of the input coordinates, e.g. EPSG:4547; default: the file's own, else CRS84 (lon/lat).") var crs: String?
+    @Option(help: "CRS of the input coordinates, e.g. EPSG:4547, or gcj02 / bd09 for lon/lat captured on Chinese consumer basemaps; default: the file's own, else CRS84 (lon/lat).") var crs: String?
     @Option(help: "Input format: geojson, geojsonseq, csv; default: from the file name.") var format: String?
     @Option(help: "CSV longitude column.") var lonField: String?
     @Option(help: "CSV latitude column.") var latField: String?
@@ -40,8 +40,12 @@ struct Import: ParsableCommand {
             o.kind = k
         }
         if let crs {
-            guard let c = CRS(parsing: crs) else { throw ValidationError("--crs \(crs): expected EPSG:n, CRS84 or an OGC CRS URI") }
-            o.crs = c
+            if let offset = ChineseCoordinateSystem(rawValue: crs.lowercased()), offset == .gcj02 || offset == .bd09 {
+                o.chineseOffset = offset  // lon/lat on a Chinese consumer basemap
+            } else {
+                guard let c = CRS(parsing: crs) else { throw ValidationError("--crs \(crs): expected EPSG:n, CRS84, an OGC CRS URI, gcj02 or bd09") }
+                o.crs = c
+            }
         }
         if let format {
             guard let f = InputFormat(rawValue: format), f != .ogr else { throw ValidationError("--format must be geojson, geojsonseq or csv") }

@@ -205,3 +205,13 @@ extension ChineseCoordinateSystem {
     /// cgcs2000 folded into wgs84 (identical at this precision).
     var normalized: ChineseCoordinateSystem { self == .cgcs2000 ? .wgs84 : self }
 }
+
+extension Geometry {
+    /// The geometry with every lon/lat converted between Chinese coordinate systems.
+    public func converted(from: ChineseCoordinateSystem, to: ChineseCoordinateSystem) throws -> Geometry {
+        try mapXY { x, y in
+            (x, y) = ChineseCoordinates.convert(lon: x, lat: y, from: from, to: to)
+            return true
+        }
+    }
+}

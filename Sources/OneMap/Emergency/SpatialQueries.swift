@@ -27,8 +27,9 @@ public struct SpatialQueries: Sendable {
     }
 
     /// Features of `layers` within `radius` metres (geodesic) of a point, nearest first.
+    /// `coordsys`: GCJ-02 or BD-09 geometry in the answers (the point is WGS84/CGCS2000).
     public func nearby(lon: Double, lat: Double, radius: Double, layers: [LayerInfo],
-                       filter: CQL2Expression? = nil, limit: Int) async throws -> [Hit] {
+                       filter: CQL2Expression? = nil, limit: Int, coordsys: ChineseCoordinateSystem? = nil) async throws -> [Hit] {
         let box = Geodesic.cgcs2000.boundingBox(lon: lon, lat: lat, radius: radius)
         return try await store.withReader { reader in
             var hits: [Hit] = []
@@ -43,7 +44,7 @@ public struct SpatialQueries: Sendable {
                         let (d, b) = try Geodesic.cgcs2000.distance(lon: lon, lat: lat, to: g)
                         guard d <= radius else { return }
                         hits.append(Hit(layer: layer.id, fid: item.fid, distance: d, bearing: b,
-                                        feature: Self.feature(layer.id, item, g.geoJSON, distance: d, bearing: b)))
+                                        feature: Self.feature(layer.id, item, try Self.output(g, coordsys), distance: d, bearing: b)))
                     }
                 }
             }
@@ -54,12 +55,12 @@ public struct SpatialQueries: Sendable {
 
     /// The k features of `layers` nearest a point (within `maxRadius`), nearest first.
     public func nearest(lon: Double, lat: Double, k: Int, layers: [LayerInfo],
-                        filter: CQL2Expression? = nil) async throws -> [Hit] {
+                        filter: CQL2Expression? = nil, coordsys: ChineseCoordinateSystem? = nil) async throws -> [Hit] {
         // Grow the search circle until it holds k features (or reaches the limit):
         // a feature outside the circle can never be nearer than one inside it.
         var radius = 500.0
         while true {
-            let hits = try await nearby(lon: lon, lat: lat, radius: radius, layers: layers, filter: filter, limit: Self.maxResults)
+            let hits = try await nearby(lon: lon, lat: lat, radius: radius, layers: layers, filter: filter, limit: Self.maxResults, coordsys: coordsys)
             if hits.count >= k || radius >= Self.maxRadius { return Array(hits.prefix(k)) }
             radius = min(Self.maxRadius, radius * 4)
         }
@@ -67,7 +68,7 @@ public struct SpatialQueries: Sendable {
 
     /// Features of `layers` intersecting (or, with `within`, inside) a lon/lat polygon.
     public func inside(_ wkb: [UInt8], layers: [LayerInfo], within: Bool = false,
-                       filter: CQL2Expression? = nil, limit: Int) async throws -> [Hit] {
+                       filter: CQL2Expression? = nil, limit: Int, coordsys: ChineseCoordinateSystem? = nil) async throws -> [Hit] {
         try await store.withReader { reader in
             var hits: [Hit] = []
             try GEOSContextPool.shared.withContext { ctx in
@@ -82,12 +83,17 @@ public struct SpatialQueries: Sendable {
                         let g = try ctx.read(wkb: item.wkb)
                         guard within ? area.contains(g) : area.intersects(g) else { return }
                         hits.append(Hit(layer: layer.id, fid: item.fid, distance: nil, bearing: nil,
-                                        feature: Self.feature(layer.id, item, g.geoJSON, distance: nil, bearing: nil)))
+                                        feature: Self.feature(layer.id, item, try Self.output(g, coordsys), distance: nil, bearing: nil)))
                     }
                 }
             }
             return hits
         }
+    }
+
+    static func output(_ g: Geometry, _ coordsys: ChineseCoordinateSystem?) throws -> String {
+        guard let cs = coordsys, cs == .gcj02 || cs == .bd09 else { return g.geoJSON }
+        return try g.converted(from: .wgs84, to: cs).geoJSON
     }
 
     /// A GeoJSON Feature with the layer and, where it applies, distance and bearing

@@ -21,12 +21,14 @@ public struct FeatureService: Sendable {
     }
 
     /// `properties`: only these properties in the output (nil: all).
-    public func items(of layer: LayerInfo, query: FeatureQuery, crs: CRS, properties: [String]?) async throws -> Page {
+    /// `coordsys`: GCJ-02 or BD-09 output for apps on Chinese consumer basemaps (with CRS84 only).
+    public func items(of layer: LayerInfo, query: FeatureQuery, crs: CRS, properties: [String]?,
+                      coordsys: ChineseCoordinateSystem? = nil) async throws -> Page {
         try await store.withReader { reader in
             let matched = try reader.count(of: layer, query)
             var out: [UInt8] = [UInt8(ascii: "[")]
             var n = 0
-            try FeatureWriter.with(crs: crs) { writer in
+            try FeatureWriter.with(crs: crs, coordsys: coordsys) { writer in
                 try reader.items(of: layer, query) { item in
                     if n > 0 { out.append(UInt8(ascii: ",")) }
                     try writer.write(item, selecting: properties, to: &out)
@@ -39,13 +41,13 @@ public struct FeatureService: Sendable {
     }
 
     /// One feature, or nil.
-    public func item(of layer: LayerInfo, fid: Int64, crs: CRS) async throws -> String? {
+    public func item(of layer: LayerInfo, fid: Int64, crs: CRS, coordsys: ChineseCoordinateSystem? = nil) async throws -> String? {
         try await store.withReader { reader in
             var q = FeatureQuery()
             q.fid = fid
             q.limit = 1
             var out: String?
-            try FeatureWriter.with(crs: crs) { writer in
+            try FeatureWriter.with(crs: crs, coordsys: coordsys) { writer in
                 try reader.items(of: layer, q) { item in
                     var bytes: [UInt8] = []
                     try writer.write(item, selecting: nil, to: &bytes)
@@ -64,15 +66,17 @@ struct FeatureWriter {
     let transformer: CRSTransformer?
     let swapAxes: Bool
     let geometryWriter: GeoJSONGeometryWriter
+    let coordsys: ChineseCoordinateSystem?
 
-    static func with<R>(crs: CRS, _ body: (FeatureWriter) throws -> R) throws -> R {
+    static func with<R>(crs: CRS, coordsys: ChineseCoordinateSystem? = nil, _ body: (FeatureWriter) throws -> R) throws -> R {
         try GEOSContextPool.shared.withContext { geos in
             try PROJContextPool.shared.withContext { proj in
                 let transformer = crs.isGeographicLonLat ? nil : try proj.transformer(from: .storage, to: crs)
                 // Degrees to 8 decimals (≈ 1 mm), metres to 4.
                 let degrees = crs.isGeographicLonLat || proj.isGeographic(crs)
                 return try body(FeatureWriter(ctx: geos, transformer: transformer, swapAxes: proj.isNorthFirst(crs),
-                                              geometryWriter: GeoJSONGeometryWriter(decimals: degrees ? 8 : 4)))
+                                              geometryWriter: GeoJSONGeometryWriter(decimals: degrees ? 8 : 4),
+                                              coordsys: coordsys == .gcj02 || coordsys == .bd09 ? coordsys : nil))
             }
         }
     }
@@ -81,6 +85,7 @@ struct FeatureWriter {
         var g = try ctx.read(wkb: item.wkb)
         if let transformer { g = try transformer.transform(g) }
         if swapAxes { g = try g.mapXY { x, y in swap(&x, &y); return true } }
+        if let coordsys { g = try g.converted(from: .wgs84, to: coordsys) }
         out.append(contentsOf: #"{"type":"Feature","id":"#.utf8)
         out.append(contentsOf: String(item.fid).utf8)
         out.append(contentsOf: #","geometry":"#.utf8)

@@ -88,9 +88,13 @@ struct FeatureRoutes {
             guard let fid = Int64(raw) else {
                 throw Problem.notFound("no feature \"\(raw.prefix(40))\" in \(layer.id): feature ids are integers")
             }
-            let params = try QueryParameters(request, allowed: ["crs", "f"])
+            let params = try QueryParameters(request, allowed: ["crs", "f", "coordsys"])
             let crs = try params.crs("crs") ?? .crs84
-            guard let feature = try await services.features.item(of: layer, fid: fid, crs: crs) else {
+            let coordsys = try params.coordsys()
+            if coordsys != nil && crs != .crs84 {
+                throw Problem.badRequest("coordsys goes with CRS84 lon/lat only (crs left out)", parameter: "coordsys")
+            }
+            guard let feature = try await services.features.item(of: layer, fid: fid, crs: crs, coordsys: coordsys) else {
                 throw Problem.notFound("no feature \(fid) in \(layer.id)")
             }
             let base = baseURL(request)
@@ -139,14 +143,21 @@ struct FeatureRoutes {
         let base = baseURL(request)
         let known = Set(layer.fields.map(\.name))
         let params = try QueryParameters(request,
-                                         allowed: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby", "f", "filter", "filter-lang", "filter-crs"],
+                                         allowed: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby", "f", "filter", "filter-lang", "filter-crs", "coordsys"],
                                          queryables: known)
         var q = FeatureQuery()
         q.limit = min(try params.integer("limit", in: 1...Int.max) ?? FeatureService.defaultLimit, FeatureService.maxLimit)
         q.offset = try params.integer("offset", in: 0...Int.max) ?? 0
         let crs = try params.crs("crs") ?? .crs84
         let bboxCRS = try params.crs("bbox-crs") ?? .crs84
-        if let raw = params["bbox"] { q.bbox = try Self.bbox(raw, crs: bboxCRS) }
+        let coordsys = try params.coordsys()
+        if coordsys != nil && (crs != .crs84 || bboxCRS != .crs84) {
+            throw Problem.badRequest("coordsys goes with CRS84 lon/lat only (crs and bbox-crs left out)", parameter: "coordsys")
+        }
+        if let raw = params["bbox"] {
+            q.bbox = try Self.bbox(raw, crs: bboxCRS)
+            if let cs = coordsys, let b = q.bbox { q.bbox = Self.toWGS84(b, from: cs) }
+        }
         if let raw = params["datetime"] { q.validDuring = try Self.interval(raw) }
         let selected = try params.list("properties").map { names in
             for n in names where !known.contains(n) {
@@ -178,7 +189,7 @@ struct FeatureRoutes {
 
         let page: FeatureService.Page
         do {
-            page = try await services.features.items(of: layer, query: q, crs: crs, properties: selected)
+            page = try await services.features.items(of: layer, query: q, crs: crs, properties: selected, coordsys: coordsys)
         } catch let e as StoreError {
             throw Problem.badRequest(e.message)
         } catch let e as CQL2Error {
@@ -260,6 +271,16 @@ struct FeatureRoutes {
             }
             return out
         }
+    }
+
+    /// A lon/lat box given in GCJ-02/BD-09, as the WGS84 box covering its corners.
+    static func toWGS84(_ b: BBox, from cs: ChineseCoordinateSystem) -> BBox {
+        var out = BBox.empty
+        for (x, y) in [(b.minX, b.minY), (b.minX, b.maxY), (b.maxX, b.minY), (b.maxX, b.maxY)] {
+            let p = ChineseCoordinates.convert(lon: x, lat: y, from: cs, to: .wgs84)
+            out = out.union(BBox(minX: p.lon, minY: p.lat, maxX: p.lon, maxY: p.lat))
+        }
+        return out
     }
 
     /// datetime: an instant or an interval "start/end" with ".." (or empty) for open ends.
@@ -355,6 +376,15 @@ struct QueryParameters {
             throw Problem.badRequest("\(key): unknown CRS \"\(raw.prefix(80))\"; use an OGC CRS URI such as http://www.opengis.net/def/crs/EPSG/0/4490", parameter: key)
         }
         return crs
+    }
+
+    /// `coordsys=wgs84|cgcs2000|gcj02|bd09`: coordinates in and out on a Chinese consumer basemap's system.
+    func coordsys() throws -> ChineseCoordinateSystem? {
+        guard let raw = values["coordsys"] else { return nil }
+        guard let cs = ChineseCoordinateSystem(rawValue: raw.lowercased()) else {
+            throw Problem.badRequest("coordsys must be wgs84, cgcs2000, gcj02 or bd09", parameter: "coordsys")
+        }
+        return cs == .gcj02 || cs == .bd09 ? cs : nil
     }
 
     func list(_ key: String) -> [String]? {

@@ -11,32 +11,35 @@ struct QueryRoutes {
 
     func add(to router: Router<OneMapRequestContext>) {
         router.getAndHead("/query/nearby") { request, context in
-            let p = try QueryParameters(request, allowed: ["lon", "lat", "radius", "layers", "filter", "filter-lang", "limit"])
-            let (lon, lat) = try point(p)
+            let p = try QueryParameters(request, allowed: ["lon", "lat", "radius", "layers", "filter", "filter-lang", "limit", "coordsys"])
+            let coordsys = try p.coordsys()
+            let (lon, lat) = try point(p, coordsys)
             guard let radius = Double(p["radius"] ?? ""), radius.isFinite, radius > 0, radius <= SpatialQueries.maxRadius else {
                 throw Problem.badRequest("radius must be metres, more than 0 and at most \(Int(SpatialQueries.maxRadius))", parameter: "radius")
             }
             let layers = try layerList(p["layers"], context)
             let limit = min(try p.integer("limit", in: 1...Int.max) ?? 100, SpatialQueries.maxResults)
-            let hits = try await run { try await services.queries.nearby(lon: lon, lat: lat, radius: radius, layers: layers, filter: try filter(p), limit: limit) }
+            let hits = try await run { try await services.queries.nearby(lon: lon, lat: lat, radius: radius, layers: layers, filter: try filter(p), limit: limit, coordsys: coordsys) }
             return collection(hits, query: ["lon": .double(lon), "lat": .double(lat), "radius_m": .double(radius)])
         }
 
         router.getAndHead("/query/nearest") { request, context in
-            let p = try QueryParameters(request, allowed: ["lon", "lat", "k", "layers", "filter", "filter-lang"])
-            let (lon, lat) = try point(p)
+            let p = try QueryParameters(request, allowed: ["lon", "lat", "k", "layers", "filter", "filter-lang", "coordsys"])
+            let coordsys = try p.coordsys()
+            let (lon, lat) = try point(p, coordsys)
             guard let k = Int(p["k"] ?? "5"), k >= 1, k <= SpatialQueries.maxK else {
                 throw Problem.badRequest("k must be a whole number from 1 to \(SpatialQueries.maxK)", parameter: "k")
             }
             let layers = try layerList(p["layers"], context)
-            let hits = try await run { try await services.queries.nearest(lon: lon, lat: lat, k: k, layers: layers, filter: try filter(p)) }
+            let hits = try await run { try await services.queries.nearest(lon: lon, lat: lat, k: k, layers: layers, filter: try filter(p), coordsys: coordsys) }
             return collection(hits, query: ["lon": .double(lon), "lat": .double(lat), "k": .int(Int64(k)),
                                             "max_radius_m": .double(SpatialQueries.maxRadius)])
         }
 
         router.post("/query/within") { request, context in
             let body = try await jsonBody(request, context)
-            let wkb = try areaGeometry(body["geometry"])
+            let coordsys = try Self.coordsys(body)
+            let wkb = try areaGeometry(body["geometry"], coordsys: coordsys)
             let layers = try layerList(body["layers"].flatMap(Self.listText), context)
             let relation = try Self.string(body, "relation") ?? "intersects"
             guard relation == "intersects" || relation == "within" else {
@@ -44,7 +47,7 @@ struct QueryRoutes {
             }
             let limit = min(try Self.wholeNumber(body, "limit", min: 1) ?? 1000, SpatialQueries.maxResults)
             let f = try bodyFilter(body["filter"])
-            let hits = try await run { try await services.queries.inside(wkb, layers: layers, within: relation == "within", filter: f, limit: limit) }
+            let hits = try await run { try await services.queries.inside(wkb, layers: layers, within: relation == "within", filter: f, limit: limit, coordsys: coordsys) }
             return collection(hits, query: ["relation": .string(relation)])
         }
 
@@ -91,6 +94,22 @@ struct QueryRoutes {
         return v.arrayValue.map { $0.compactMap(\.stringValue).joined(separator: ",") }
     }
 
+    static func coordsys(_ body: JSONValue) throws -> ChineseCoordinateSystem? {
+        guard let raw = try string(body, "coordsys") else { return nil }
+        guard let cs = ChineseCoordinateSystem(rawValue: raw.lowercased()) else {
+            throw Problem.badRequest("coordsys must be wgs84, cgcs2000, gcj02 or bd09", parameter: "coordsys")
+        }
+        return cs == .gcj02 || cs == .bd09 ? cs : nil
+    }
+
+    /// lon/lat, converted to WGS84/CGCS2000 when given in GCJ-02 or BD-09.
+    private func point(_ p: QueryParameters, _ coordsys: ChineseCoordinateSystem?) throws -> (Double, Double) {
+        let (lon, lat) = try point(p)
+        guard let cs = coordsys else { return (lon, lat) }
+        let w = ChineseCoordinates.convert(lon: lon, lat: lat, from: cs, to: .wgs84)
+        return (w.lon, w.lat)
+    }
+
     private func point(_ p: QueryParameters) throws -> (Double, Double) {
         guard let lon = Double(p["lon"] ?? ""), lon.isFinite, (-180...180).contains(lon) else {
             throw Problem.badRequest("lon must be a longitude from −180 to 180", parameter: "lon")
@@ -124,7 +143,7 @@ struct QueryRoutes {
     }
 
     /// A query geometry (CRS84 GeoJSON): readable, valid, in range.
-    private func areaGeometry(_ v: JSONValue?, polygonsOnly: Bool = true) throws -> [UInt8] {
+    private func areaGeometry(_ v: JSONValue?, polygonsOnly: Bool = true, coordsys: ChineseCoordinateSystem? = nil) throws -> [UInt8] {
         guard let v, !v.isNull else { throw Problem.badRequest("geometry (a GeoJSON geometry in CRS84) is required", parameter: "geometry") }
         do {
             return try GEOSContextPool.shared.withContext { ctx in
@@ -132,7 +151,7 @@ struct QueryRoutes {
                     if polygonsOnly && g.kind != .polygon && g.kind != .multiPolygon {
                         throw GeometryError("the query area must be a Polygon or MultiPolygon, not \(g.kind.name)")
                     }
-                    return g
+                    return try coordsys.map { try g.converted(from: $0, to: .wgs84) } ?? g
                 }.wkb
             }
         } catch let e as GeometryError {

@@ -23,6 +23,8 @@ public struct ImportOptions: Sendable {
     public var drawOrder: Int?
     public var access: AccessLevel?
     public var owner: String?
+    /// Input captured on a Chinese consumer basemap (GCJ-02 or BD-09): converted to WGS84/CGCS2000.
+    public var chineseOffset: ChineseCoordinateSystem?
 
     public init(layer: String) { self.layer = layer }
 }
@@ -108,7 +110,7 @@ public struct Importer {
                     case .feature(let f): raw = f
                     }
                     do {
-                        let (geometry, repaired) = try prepareGeometry(raw, ctx: ctx, transformer: transformer, crs: crs)
+                        let (geometry, repaired) = try prepareGeometry(raw, ctx: ctx, transformer: transformer, crs: crs, offset: options.chineseOffset)
                         if repaired { report.repaired += 1 }
                         kinds.insert(geometry.kind)
                         fields.add(raw.properties)
@@ -156,13 +158,15 @@ public struct Importer {
     }
 
     /// Reads, reprojects, range-checks and repairs one geometry.
-    private func prepareGeometry(_ raw: RawFeature, ctx: GEOSContext, transformer: CRSTransformer?, crs: CRS) throws -> (Geometry, Bool) {
+    private func prepareGeometry(_ raw: RawFeature, ctx: GEOSContext, transformer: CRSTransformer?, crs: CRS,
+                                 offset: ChineseCoordinateSystem?) throws -> (Geometry, Bool) {
         guard let json = raw.geometry, !json.isNull else { throw GeometryError("feature has no geometry") }
         var reader = GeoJSONGeometryReader()
         var g = try reader.read(json, context: ctx)
         var repaired = reader.closedRings > 0
         if g.isEmpty { throw GeometryError("geometry is empty") }
         if let transformer { g = try transformer.transform(g, verify: true) }
+        if let offset { g = try g.converted(from: offset, to: .wgs84) }
         let b = g.bbox
         guard b.minX >= -180, b.maxX <= 180, b.minY >= -90, b.maxY <= 90 else {
             throw GeometryError("coordinates out of range for \(crs == .crs84 ? "longitude/latitude" : "EPSG:4490 after converting from \(crs)") (x \(b.minX)…\(b.maxX), y \(b.minY)…\(b.maxY)); is --crs right?")
