@@ -37,6 +37,8 @@ struct Services: Sendable {
     let editor: FeatureEditor
     let queries: SpatialQueries
     let impact: ImpactAnalysis
+    let admin: AdminService
+    let reverse: ReverseGeocoder
     let tileCache: TileResponseCache
     let resources: String
 }
@@ -52,6 +54,8 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         editor: FeatureEditor(store: store, catalogue: catalogue),
         queries: SpatialQueries(store: store),
         impact: ImpactAnalysis(store: store),
+        admin: AdminService(store: store, catalogue: catalogue),
+        reverse: ReverseGeocoder(store: store),
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
@@ -70,6 +74,8 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     FeatureRoutes(services: services).add(to: router)
     WriteRoutes(services: services).add(to: router)
     QueryRoutes(services: services).add(to: router)
+    AdminRoutes(services: services).add(to: router)
+    GeocodingRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
     let endpoint = TileEndpoint(services: services)

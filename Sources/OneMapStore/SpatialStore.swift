@@ -75,6 +75,12 @@ public final class SpatialStore: Sendable {
                 )
                 """)
         }
+        migrator.registerMigration("v2: administrative units by 12-digit code") { db in
+            try AdminUnitsTable.create(db)
+            // A database made before this table: its areas from the boundary layer now
+            // (street/town units come with `onemap build-sample` or reloadAdminUnits).
+            _ = try AdminUnitsLoader.load(db, boundaryLayer: "admin", streets: nil)
+        }
         try migrator.migrate(pool)
     }
 

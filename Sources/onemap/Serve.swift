@@ -108,6 +108,7 @@ struct SampleBuilder {
                 let r = try importer.run(path: root + "/SampleData/" + e.file, options: o)
                 log("  \(e.id): \(r.imported) features (\(r.repaired) repaired, \(r.rejected.count) rejected)")
             }
+            log("  " + (try store.reloadAdminUnits(streetsCSV: root + "/SampleData/guangdong_streets_nbs2023.csv")).description)
         }
         for suffix in ["-wal", "-shm"] where fm.fileExists(atPath: tmp + suffix) {
             try? fm.removeItem(atPath: path + suffix)
