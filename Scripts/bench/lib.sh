@@ -42,3 +42,11 @@ function done(summary, latency, requests)
 end
 LUA
 }
+
+cpu_busy() {  # percent of CPU time not idle over one second
+  local a b
+  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 - 100 * idle / total : 0 ))
+}
