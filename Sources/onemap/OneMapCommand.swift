@@ -7,7 +7,7 @@ struct OneMapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onemap",
         abstract: "OneMap 一张图: a geospatial one-map server (vector tiles, layers) on SpatiaLite.",
-        subcommands: [Serve.self, Import.self, BuildSample.self, Transform.self, GeometryTool.self],
+        subcommands: [Serve.self, Import.self, BuildSample.self, Transform.self, GeometryTool.self, PinyinTool.self],
         defaultSubcommand: Serve.self)
 }
 
