@@ -33,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 py_pkgs=(maplibre)
-[ $want_test = 1 ] && py_pkgs+=(pytest requests pyproj shapely mapbox-vector-tile playwright owslib coord-convert)
+[ $want_test = 1 ] && py_pkgs+=(pytest requests pyproj shapely mapbox-vector-tile playwright owslib coord-convert pypinyin)
 need_py=()
 for p in "${py_pkgs[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || need_py+=("$p")

@@ -81,6 +81,12 @@ public final class SpatialStore: Sendable {
             // (street/town units come with `onemap build-sample` or reloadAdminUnits).
             _ = try AdminUnitsLoader.load(db, boundaryLayer: "admin", streets: nil)
         }
+        migrator.registerMigration("v3: search index") { db in
+            try SearchIndexTable.create(db)
+            for layer in try SpatialStore.layers(db) where try LayerTable.exists(layer.id, db) {
+                try SearchIndexTable.reindex(layer, db)
+            }
+        }
         try migrator.migrate(pool)
     }
 

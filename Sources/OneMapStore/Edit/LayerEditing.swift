@@ -34,7 +34,7 @@ extension SpatialStore {
             try db.execute(sql: #"INSERT INTO "\#(info.table)" (geom, name, code, properties, valid_from, valid_to, updated) VALUES (GeomFromWKB(?, 4490), ?, ?, ?, ?, ?, ?)"#,
                            arguments: [Data(wkb), name, code, properties.text, Importer.text(properties["valid_from"]), Importer.text(properties["valid_to"]), LayerInfo.now()])
             let fid = db.lastInsertedRowID
-            try touch(info, db)
+            try touch(info, fid: fid, db)
             return fid
         }
     }
@@ -46,7 +46,7 @@ extension SpatialStore {
             try db.execute(sql: #"UPDATE "\#(info.table)" SET geom = GeomFromWKB(?, 4490), name = ?, code = ?, properties = ?, valid_from = ?, valid_to = ?, updated = ? WHERE fid = ?"#,
                            arguments: [Data(wkb), name, code, properties.text, Importer.text(properties["valid_from"]), Importer.text(properties["valid_to"]), LayerInfo.now(), fid])
             guard db.changesCount == 1 else { return false }
-            try touch(info, db)
+            try touch(info, fid: fid, db)
             return true
         }
     }
@@ -57,7 +57,7 @@ extension SpatialStore {
             guard let info = try SpatialStore.layer(id, db) else { throw StoreError("no layer \(id)") }
             try db.execute(sql: #"DELETE FROM "\#(info.table)" WHERE fid = ?"#, arguments: [fid])
             guard db.changesCount == 1 else { return false }
-            try touch(info, db)
+            try touch(info, fid: fid, db)
             return true
         }
     }
@@ -72,8 +72,10 @@ extension SpatialStore {
         }
     }
 
-    private func touch(_ info: LayerInfo, _ db: Database) throws {
+    /// Records the change and brings the feature's search entry up to date.
+    private func touch(_ info: LayerInfo, fid: Int64, _ db: Database) throws {
         var l = info
         try LayerTable.recordChange(&l, db)
+        try SearchIndexTable.reindex(l, fid: fid, db)
     }
 }

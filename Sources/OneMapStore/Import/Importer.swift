@@ -153,6 +153,7 @@ public struct Importer {
         let previousKind = options.append && info.featureCount > 0 ? info.geometryType : nil
         info.geometryType = Self.summarize(kinds, previous: previousKind)
         try LayerTable.recordChange(&info, db)
+        try SearchIndexTable.reindex(info, db)
         report.layer = info
         return report
     }
