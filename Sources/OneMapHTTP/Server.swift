@@ -39,6 +39,7 @@ struct Services: Sendable {
     let impact: ImpactAnalysis
     let admin: AdminService
     let reverse: ReverseGeocoder
+    let search: SearchService
     let tileCache: TileResponseCache
     let resources: String
 }
@@ -56,6 +57,7 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
         impact: ImpactAnalysis(store: store),
         admin: AdminService(store: store, catalogue: catalogue),
         reverse: ReverseGeocoder(store: store),
+        search: SearchService(store: store),
         tileCache: TileResponseCache(maxBytes: config.tileCacheBytes),
         resources: config.resources)
 
@@ -76,6 +78,8 @@ public func makeApplication(store: SpatialStore, config: ServerConfig, logger: L
     QueryRoutes(services: services).add(to: router)
     AdminRoutes(services: services).add(to: router)
     GeocodingRoutes(services: services).add(to: router)
+    SearchRoutes(services: services).add(to: router)
+    GeocodeRoutes(services: services).add(to: router)
     ViewerRoutes(services: services).add(to: router)
 
     let endpoint = TileEndpoint(services: services)
