@@ -221,7 +221,7 @@ struct FeatureRoutes {
     /// The same request with another offset (limit and every other parameter kept).
     private func pageURL(_ base: String, _ id: String, _ request: Request, offset: Int) -> String {
         var parts: [String] = []
-        for (k, v) in QueryParameters.decode(request.uri.query ?? "") where k != "offset" {
+        for (k, v) in (try? QueryParameters.decode(request.uri.query ?? "")) ?? [] where k != "offset" {
             parts.append("\(Self.escape(k))=\(Self.escape(v))")
         }
         parts.append("offset=\(offset)")
@@ -333,7 +333,7 @@ struct QueryParameters {
     private(set) var propertyFilters: [(name: String, value: String)] = []
 
     init(_ request: Request, allowed: Set<String>, queryables: Set<String> = []) throws {
-        for (key, value) in Self.decode(request.uri.query ?? "") {
+        for (key, value) in try Self.decode(request.uri.query ?? "") {
             if allowed.contains(key) {
                 guard values[key] == nil else { throw Problem.badRequest("parameter \(key) is given twice", parameter: key) }
                 values[key] = value
@@ -351,14 +351,20 @@ struct QueryParameters {
     subscript(_ key: String) -> String? { values[key] }
 
     /// application/x-www-form-urlencoded: `+` is a space, `%2B` a plus.
-    static func decode(_ query: String) -> [(String, String)] {
-        query.split(separator: "&").map { pair in
+    /// Escapes that decode to bytes which are not UTF-8 (`%FF%FE`) are a 400, not text.
+    static func decode(_ query: String) throws -> [(String, String)] {
+        try query.split(separator: "&").map { pair in
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func dec(_ s: Substring) -> String {
+            func dec(_ s: Substring) throws -> String {
                 let spaced = s.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
+                if let decoded = spaced.removingPercentEncoding { return decoded }
+                // A bare % that starts no escape stays as it is; a real escape must be UTF-8.
+                if spaced.range(of: "%[0-9A-Fa-f]{2}", options: .regularExpression) != nil {
+                    throw Problem.badRequest("query parameter \"\(String(kv[0]).prefix(64))\" is not percent-encoded UTF-8")
+                }
+                return spaced
             }
-            return (dec(kv[0]), kv.count > 1 ? dec(kv[1]) : "")
+            return (try dec(kv[0]), kv.count > 1 ? try dec(kv[1]) : "")
         }
     }
 
