@@ -403,6 +403,21 @@ public struct Geocoder: Sendable {
             }
         }
 
+        // 4b. Still no place: the place name may carry an area in front or a part behind
+        // (珠江新城花城广场 → 花城广场, 花城广场东门 → 花城广场). Longest part first.
+        if !out.contains(where: { $0.level == .poi }), let poi = parsed.poi, !sets.named.isEmpty {
+            partial: for part in Self.partialNames(poi).prefix(12) {
+                let found = try await search.entries(named: part, layers: sets.named, adminPrefix: scope.prefix, limit: 50)
+                    .filter { !Self.isLine($0) }
+                guard !found.isEmpty else { continue }
+                for var c in Self.spread(found.map { self.candidate($0, level: .poi, base: 0.6, g: g) }) {
+                    c.notes.append("matched \(part), part of \(poi)")
+                    out.append(c)
+                }
+                break partial
+            }
+        }
+
         // 5. The deepest admin unit's centre.
         if let c = adminCandidate(parsed, scope) { out.append(c) }
 
@@ -612,6 +627,15 @@ public struct Geocoder: Sendable {
             if parsed.houseNumber != nil, let poi = parsed.poi { add(road + poi) }
         }
         return names.sorted { $0.count > $1.count }
+    }
+
+    /// Tails (≥ 2 characters) then heads (≥ 3) of a place name, longest first.
+    static func partialNames(_ name: String) -> [String] {
+        let c = Array(name)
+        guard c.count >= 3 else { return [] }
+        let tails = (1...(c.count - 2)).map { String(c[$0...]) }
+        let heads = c.count > 3 ? (3...(c.count - 1)).reversed().map { String(c[..<$0]) } : []
+        return (tails + heads).sorted { $0.count > $1.count }
     }
 
     /// The text for full-text search when no exact name matched: the place name, or
