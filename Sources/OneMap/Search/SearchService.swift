@@ -150,7 +150,8 @@ public struct SearchService: Sendable {
         // character, as the runs either side of it; each is checked by edit distance.
         // Whether to look depends on the query alone, never on the page, so that
         // numberMatched and the order are the same on every page.
-        if ranker.count < Self.fuzzyBelow, tokens.count >= 3 {
+        // A query that is the start of a name is not misspelt: no typo search then.
+        if ranker.count < Self.fuzzyBelow, tokens.count >= 3, !ranker.hasNamePrefixMatch {
             let parts: [SearchMatch] = tokens.indices.map { i in
                 let runs = [Array(tokens[..<i]), Array(tokens[(i + 1)...])].filter { !$0.isEmpty }
                 return .all(runs.map { .phrase(.name, $0, prefix: false) })
@@ -174,10 +175,12 @@ private struct Ranker {
     let request: SearchRequest
     private var best: [String: SearchHit] = [:]
     var count: Int { best.count }
+    private(set) var hasNamePrefixMatch = false
 
     init(request: SearchRequest) { self.request = request }
 
     mutating func add(_ e: SearchEntry, _ kind: SearchMatchKind) {
+        if kind == .exact || kind == .prefix { hasNamePrefixMatch = true }
         var distance: Double?
         if let p = request.focus ?? request.near.map({ ($0.lon, $0.lat) }) {
             distance = Geodesic.cgcs2000.inverse(lon1: p.0, lat1: p.1, lon2: e.lon, lat2: e.lat).distance
