@@ -38,7 +38,12 @@ public struct ImpactAnalysis: Sendable {
         }
     }
 
-    public func run(_ wkb: [UInt8], buffer meters: Double, layers: [LayerInfo], admin: LayerInfo?, buildings: LayerInfo?) async throws -> String {
+    /// `wkb`: the incident geometry, lon/lat in WGS84/CGCS2000 (the caller converts
+    /// GCJ-02 / BD-09 input). `coordsys`: GCJ-02 or BD-09 for every coordinate of the
+    /// answer (the area and the features); measuring and the district of each feature
+    /// are done on the stored coordinates before that.
+    public func run(_ wkb: [UInt8], buffer meters: Double, layers: [LayerInfo], admin: LayerInfo?, buildings: LayerInfo?,
+                    coordsys: ChineseCoordinateSystem? = nil) async throws -> String {
         let (area, squareMeters) = try Self.area(wkb, buffer: meters)
         var perLayer: [(LayerInfo, [SpatialQueries.Hit])] = []
         for layer in layers {
@@ -70,28 +75,58 @@ public struct ImpactAnalysis: Sendable {
             var byDistrict: [String: [String: Int]] = [:]
             var layersJSON: [String] = []
             for (layer, hits) in perLayer {
-                for h in hits {
-                    guard let geometry = try? JSONValue.parse(h.feature)["geometry"] else { continue }
+                var shown: [String] = []
+                for (n, h) in hits.enumerated() {
+                    guard let geometry = try? JSONValue.parse(h.feature)["geometry"] else {
+                        guard coordsys == nil else { throw GeometryError("feature \(layer.id).\(h.fid): not readable for coordsys") }
+                        if n < Self.maxFeaturesPerLayer { shown.append(h.feature) }
+                        continue
+                    }
                     var reader = GeoJSONGeometryReader()
-                    guard let g = try? reader.read(geometry, context: ctx), let p = try? g.pointOnSurface() else { continue }
-                    if let i = districtGeoms.firstIndex(where: { $0.intersects(p) }) {
+                    let g = try? reader.read(geometry, context: ctx)
+                    if let p = try? g?.pointOnSurface(), let i = districtGeoms.firstIndex(where: { $0.intersects(p) }) {
                         byDistrict[districts[i].code, default: [:]][layer.id, default: 0] += 1
                     }
+                    if n < Self.maxFeaturesPerLayer {
+                        if let cs = coordsys {
+                            // Never a stored coordinate in a GCJ-02 / BD-09 answer.
+                            guard let g else { throw GeometryError("feature \(layer.id).\(h.fid): geometry not readable for coordsys") }
+                            shown.append(try Self.feature(h.feature, geometry: try SpatialQueries.output(g, cs)))
+                        } else {
+                            shown.append(h.feature)
+                        }
+                    }
                 }
-                let shown = hits.prefix(Self.maxFeaturesPerLayer).map(\.feature).joined(separator: ",")
-                layersJSON.append("{\"layer\":\(JSONValue.string(layer.id).text),\"title\":\(JSONValue.string(layer.title).text),\"count\":\(hits.count),\"featuresShown\":\(min(hits.count, Self.maxFeaturesPerLayer)),\"features\":[\(shown)]}")
+                layersJSON.append("{\"layer\":\(JSONValue.string(layer.id).text),\"title\":\(JSONValue.string(layer.title).text),\"count\":\(hits.count),\"featuresShown\":\(min(hits.count, Self.maxFeaturesPerLayer)),\"features\":[\(shown.joined(separator: ","))]}")
             }
             let districtJSON = districts.map { d -> String in
                 let counts = JSONValue.object((byDistrict[d.code] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })
                 return "{\"adcode\":\(JSONValue.string(d.code).text),\"name\":\(JSONValue.string(d.name).text),\"counts\":\(counts.text)}"
             }.joined(separator: ",")
-            let areaGeoJSON = (try? ctx.geoJSON(ctx.read(wkb: area))) ?? "null"
+            var areaGeoJSON = "null"
+            if let g = try? ctx.read(wkb: area) {
+                if let cs = coordsys {
+                    if let c = try? g.converted(from: .wgs84, to: cs) { areaGeoJSON = ctx.geoJSON(c) }
+                } else {
+                    areaGeoJSON = ctx.geoJSON(g)
+                }
+            }
             var out = "{\"area\":{\"type\":\"Feature\",\"geometry\":\(areaGeoJSON),\"properties\":{\"buffer_m\":\(meters),\"area_m2\":\(round(squareMeters))}}"
             out += ",\"layers\":[\(layersJSON.joined(separator: ","))]"
             out += ",\"districts\":[\(districtJSON)]"
             out += ",\"people\":\(people)}"
             return out
         }
+    }
+
+    /// A feature as `SpatialQueries` writes it with its geometry replaced: before the first
+    /// `,"geometry":` come only the type, id and layer (layer ids are [a-z0-9_]), and the
+    /// geometry ends where `,"properties":` begins (a geometry object has no such member).
+    static func feature(_ text: String, geometry: String) throws -> String {
+        guard let g = text.range(of: ",\"geometry\":"), let p = text.range(of: ",\"properties\":", range: g.upperBound..<text.endIndex) else {
+            throw GeometryError("feature without geometry and properties")
+        }
+        return String(text[..<g.upperBound]) + geometry + String(text[p.lowerBound...])
     }
 
     /// People ≈ Σ(footprint × storeys) ÷ floor area per person, over buildings intersecting the area.

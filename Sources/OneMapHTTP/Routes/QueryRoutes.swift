@@ -53,7 +53,8 @@ struct QueryRoutes {
 
         router.post("/analysis/impact") { request, context in
             let body = try await jsonBody(request, context)
-            let wkb = try areaGeometry(body["geometry"], polygonsOnly: false)
+            let coordsys = try Self.coordsys(body, query: request)
+            let wkb = try areaGeometry(body["geometry"], polygonsOnly: false, coordsys: coordsys)
             guard body["buffer_m"] == nil || body["buffer_m"]?.isNull == true || body["buffer_m"]?.doubleValue != nil else {
                 throw Problem.badRequest("buffer_m must be a number of metres", parameter: "buffer_m")
             }
@@ -66,7 +67,8 @@ struct QueryRoutes {
             let text = try await run {
                 try await services.impact.run(wkb, buffer: buffer, layers: layers,
                                               admin: services.catalogue.layer("admin", for: caller),
-                                              buildings: services.catalogue.layer("buildings", for: caller))
+                                              buildings: services.catalogue.layer("buildings", for: caller),
+                                              coordsys: coordsys)
             }
             return jsonResponse(text)
         }
@@ -100,6 +102,25 @@ struct QueryRoutes {
             throw Problem.badRequest("coordsys must be wgs84, cgcs2000, gcj02 or bd09", parameter: "coordsys")
         }
         return cs == .gcj02 || cs == .bd09 ? cs : nil
+    }
+
+    /// `coordsys` of a POST: in the body or, as on the GET queries, `?coordsys=` in the
+    /// URL (both given: they must agree). nil for wgs84 / cgcs2000 (no conversion).
+    static func coordsys(_ body: JSONValue, query request: Request) throws -> ChineseCoordinateSystem? {
+        let inURL = try QueryParameters.decode(request.uri.query ?? "").filter { $0.0 == "coordsys" }.map(\.1)
+        guard inURL.count <= 1 else { throw Problem.badRequest("parameter coordsys is given twice", parameter: "coordsys") }
+        var fromURL: ChineseCoordinateSystem?
+        if let raw = inURL.first {
+            guard let cs = ChineseCoordinateSystem(rawValue: raw.lowercased()) else {
+                throw Problem.badRequest("coordsys must be wgs84, cgcs2000, gcj02 or bd09", parameter: "coordsys")
+            }
+            fromURL = cs == .gcj02 || cs == .bd09 ? cs : nil
+        }
+        let fromBody = try coordsys(body)
+        if !inURL.isEmpty && body["coordsys"].map({ !$0.isNull }) == true && fromURL != fromBody {
+            throw Problem.badRequest("coordsys in the URL and in the body differ; give it once", parameter: "coordsys")
+        }
+        return inURL.isEmpty ? fromBody : fromURL
     }
 
     /// lon/lat, converted to WGS84/CGCS2000 when given in GCJ-02 or BD-09.
