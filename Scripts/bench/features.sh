@@ -25,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . "$ROOT/Scripts/bench/lib.sh"
+BENCH=features.sh
 
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
@@ -57,47 +58,9 @@ trap 'exit 130' INT TERM
 write_cycle_lua "$WORK/cycle.lua"
 
 
-run_wrk() {  # NAME PATHS-FILE -> appends "name qps p50 p95 p99 errors non2xx requests" to results.txt
-  local name=$1 paths=$2 out load
-  load=$(cpu_busy)
-  if [ "$load" -gt 20 ]; then
-    echo "features.sh: warning: CPU ${load}% busy before the $name run — other work on this machine skews the figures" >&2
-  fi
-  WRK_PATHS="$paths" timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s --timeout 5s \
-    -s "$WORK/cycle.lua" "$BASE" >/dev/null  # warm-up, discarded
-  out=$(WRK_PATHS="$paths" timeout $((SECS + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
-    --timeout 5s -s "$WORK/cycle.lua" "$BASE")
-  echo "$out" >"$WORK/wrk-$name.txt"
-  python3 - "$name" "$WORK/wrk-$name.txt" >>"$WORK/results.txt" <<'PY'
-import re, sys
-name, path = sys.argv[1], sys.argv[2]
-m = re.search(r"RESULT (.*)", open(path).read())
-if not m:
-    sys.exit(f"no RESULT line from wrk for {name}")
-d = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
-qps = d["requests"] / (d["duration_us"] / 1e6)
-print(f"{name} {qps:.0f} {d['p50_us']/1000:.3f} {d['p95_us']/1000:.3f} {d['p99_us']/1000:.3f} "
-      f"{d['errors']} {d['non2xx']} {d['requests']}")
-PY
-}
 
 # ----------------------------------------------------------------------------- OneMap
-if [ ! -x "$BIN" ]; then
-  echo "features.sh: building release binary (swift build -c release)…"
-  timeout 3000 swift build -c release >/dev/null
-fi
-
-echo "features.sh: building the sample database…"
-timeout 600 "$BIN" build-sample --db "$WORK/sample.sqlite" >"$WORK/build-sample.log" 2>&1 || {
-  cat "$WORK/build-sample.log" >&2; exit 1; }
-
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-# shellcheck disable=SC2086
-"$BIN" serve --db "$WORK/sample.sqlite" --host 127.0.0.1 --port "$PORT" ${ONEMAP_SERVE_ARGS:-} \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_http "$BASE/health" 60 || { echo "onemap serve did not start:" >&2; tail -50 "$WORK/server.log" >&2; exit 1; }
+serve_sample || exit 1
 
 # Bboxes meeting 100–115 features (found by asking the server for numberMatched while growing
 # the box around each centre), nearest-k places; both from a fixed seed.
@@ -165,8 +128,8 @@ for name, want in (("bbox", 100), ("nearest", 5)):
 PY
 
 echo "features.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-BASE=$BASE run_wrk bbox "$WORK/bbox-paths.txt"
-BASE=$BASE run_wrk nearest "$WORK/nearest-paths.txt"
+run_wrk bbox "$WORK/bbox-paths.txt"
+run_wrk nearest "$WORK/nearest-paths.txt"
 kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 

@@ -50,3 +50,51 @@ cpu_busy() {  # percent of CPU time not idle over one second
   for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
   echo $(( total > 0 ? 100 - 100 * idle / total : 0 ))
 }
+
+# wrk over the request paths in PATHS-FILE against $BASE: a 2 s warm-up (discarded), then
+# $DURATION at $THREADS/$CONNECTIONS. Appends "name qps p50 p95 p99 errors non2xx requests"
+# (plus the number of paths with `count`) to $WORK/results.txt. $BENCH names the script.
+run_wrk() {  # NAME PATHS-FILE [count]
+  local name=$1 paths=$2 out load npaths=""
+  [ "${3:-}" = count ] && npaths=$(wc -l <"$paths")
+  load=$(cpu_busy)
+  if [ "$load" -gt 20 ]; then
+    echo "$BENCH: warning: CPU ${load}% busy before the $name run — other work on this machine skews the figures" >&2
+  fi
+  WRK_PATHS="$paths" timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s --timeout 5s \
+    -s "$WORK/cycle.lua" "$BASE" >/dev/null  # warm-up, discarded
+  out=$(WRK_PATHS="$paths" timeout $((${DURATION%s} + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+    --timeout 5s -s "$WORK/cycle.lua" "$BASE")
+  echo "$out" >"$WORK/wrk-$name.txt"
+  python3 - "$name" "$WORK/wrk-$name.txt" $npaths >>"$WORK/results.txt" <<'PY'
+import re, sys
+name, path = sys.argv[1], sys.argv[2]
+m = re.search(r"RESULT (.*)", open(path).read())
+if not m:
+    sys.exit(f"no RESULT line from wrk for {name}")
+d = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+qps = d["requests"] / (d["duration_us"] / 1e6)
+print(f"{name} {qps:.0f} {d['p50_us']/1000:.3f} {d['p95_us']/1000:.3f} {d['p99_us']/1000:.3f} "
+      f"{d['errors']} {d['non2xx']} {d['requests']}" + (f" {sys.argv[3]}" if len(sys.argv) > 3 else ""))
+PY
+}
+
+# The release binary $BIN (built if missing) serving a fresh sample database from $WORK on
+# a free loopback port: sets BASE and SERVER_PID (the caller's cleanup stops it).
+serve_sample() {
+  if [ ! -x "$BIN" ]; then
+    echo "$BENCH: building release binary (swift build -c release)…"
+    timeout 3000 swift build -c release >/dev/null
+  fi
+  echo "$BENCH: building the sample database…"
+  timeout 600 "$BIN" build-sample --db "$WORK/sample.sqlite" >"$WORK/build-sample.log" 2>&1 || {
+    cat "$WORK/build-sample.log" >&2; return 1; }
+  local port
+  port=$(free_port)
+  BASE="http://127.0.0.1:$port"
+  # shellcheck disable=SC2086
+  "$BIN" serve --db "$WORK/sample.sqlite" --host 127.0.0.1 --port "$port" ${ONEMAP_SERVE_ARGS:-} \
+    >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_http "$BASE/health" 60 || { echo "onemap serve did not start:" >&2; tail -50 "$WORK/server.log" >&2; return 1; }
+}

@@ -26,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . "$ROOT/Scripts/bench/lib.sh"
+BENCH=search.sh
 
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
@@ -52,47 +53,9 @@ trap 'exit 130' INT TERM
 write_cycle_lua "$WORK/cycle.lua"
 : >"$WORK/results.txt"
 
-run_wrk() {  # NAME PATHS-FILE -> appends "name qps p50 p95 p99 errors non2xx requests paths" to results.txt
-  local name=$1 paths=$2 out load
-  load=$(cpu_busy)
-  if [ "$load" -gt 20 ]; then
-    echo "search.sh: warning: CPU ${load}% busy before the $name run — other work on this machine skews the figures" >&2
-  fi
-  WRK_PATHS="$paths" timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s --timeout 5s \
-    -s "$WORK/cycle.lua" "$BASE" >/dev/null  # warm-up, discarded
-  out=$(WRK_PATHS="$paths" timeout $((SECS + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
-    --timeout 5s -s "$WORK/cycle.lua" "$BASE")
-  echo "$out" >"$WORK/wrk-$name.txt"
-  python3 - "$name" "$WORK/wrk-$name.txt" "$(wc -l <"$paths")" >>"$WORK/results.txt" <<'PY'
-import re, sys
-name, path, npaths = sys.argv[1], sys.argv[2], sys.argv[3]
-m = re.search(r"RESULT (.*)", open(path).read())
-if not m:
-    sys.exit(f"no RESULT line from wrk for {name}")
-d = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
-qps = d["requests"] / (d["duration_us"] / 1e6)
-print(f"{name} {qps:.0f} {d['p50_us']/1000:.3f} {d['p95_us']/1000:.3f} {d['p99_us']/1000:.3f} "
-      f"{d['errors']} {d['non2xx']} {d['requests']} {npaths}")
-PY
-}
 
 # ----------------------------------------------------------------------------- server
-if [ ! -x "$BIN" ]; then
-  echo "search.sh: building release binary (swift build -c release)…"
-  timeout 3000 swift build -c release >/dev/null
-fi
-
-echo "search.sh: building the sample database…"
-timeout 600 "$BIN" build-sample --db "$WORK/sample.sqlite" >"$WORK/build-sample.log" 2>&1 || {
-  cat "$WORK/build-sample.log" >&2; exit 1; }
-
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-# shellcheck disable=SC2086
-"$BIN" serve --db "$WORK/sample.sqlite" --host 127.0.0.1 --port "$PORT" ${ONEMAP_SERVE_ARGS:-} \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_http "$BASE/health" 60 || { echo "onemap serve did not start:" >&2; tail -50 "$WORK/server.log" >&2; exit 1; }
+serve_sample || exit 1
 
 # ----------------------------------------------------------------------------- reverse paths
 # Prefer the reverse benchmark's own path list, so both scripts measure the same thing.
@@ -277,14 +240,14 @@ for name in ["search", "suggest", "reverse"] + (["geocode"] if geocode else []):
 PY
 
 echo "search.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-run_wrk search "$WORK/search-paths.txt"
-run_wrk suggest "$WORK/suggest-paths.txt"
-run_wrk reverse "$WORK/reverse-paths.txt"
+run_wrk search "$WORK/search-paths.txt" count
+run_wrk suggest "$WORK/suggest-paths.txt" count
+run_wrk reverse "$WORK/reverse-paths.txt" count
 # ---- /geocode ------------------------------------------------------------------------------
 # GET /geocode?address=… over the sample's addresses. Runs once the server answers /geocode
 # (Sources/OneMapHTTP/Routes/GeocodeRoutes.swift); until then it is reported as skipped.
 if [ "$GEOCODE" = 1 ]; then
-  run_wrk geocode "$WORK/geocode-paths.txt"
+  run_wrk geocode "$WORK/geocode-paths.txt" count
 else
   echo "search.sh: /geocode not answered by this build (probe: ${probe:-none}) — skipped"
 fi
