@@ -90,6 +90,27 @@ public struct SearchService: Sendable {
         return text
     }
 
+    /// How a hit found by full text matches the query: the best of name, address,
+    /// initials and pinyin (nil when none holds the query run together).
+    static func classify(_ e: SearchEntry, query: String, letters: Bool) -> SearchMatchKind? {
+        var best: SearchMatchKind?
+        func consider(_ k: SearchMatchKind) {
+            if best.map({ k.base > $0.base }) ?? true { best = k }
+        }
+        let name = SearchText.tokens(e.name).joined()
+        if name.contains(query) { consider(name == query ? .exact : name.hasPrefix(query) ? .prefix : .substring) }
+        if let a = e.address, SearchText.tokens(a).joined().contains(query) { consider(.address) }
+        if letters {
+            let initials = e.initials.replacingOccurrences(of: " ", with: "")
+            if query.count >= 2, initials.contains(query) {
+                consider(initials == query ? .initials : initials.hasPrefix(query) ? .initialsPrefix : .initialsSubstring)
+            }
+            let full = e.pinyin.replacingOccurrences(of: " ", with: "")
+            if full.contains(query) { consider(full == query ? .pinyin : full.hasPrefix(query) ? .pinyinPrefix : .pinyinSubstring) }
+        }
+        return best
+    }
+
     public func search(_ r: SearchRequest, layers: [LayerInfo]) async throws -> SearchResults {
         let tokens = SearchText.tokens(r.text)
         guard !tokens.isEmpty, !layers.isEmpty else { return SearchResults(hits: [], matched: 0) }
@@ -109,41 +130,34 @@ public struct SearchService: Sendable {
         let lastIsWord = tokens.last.map { !$0.unicodeScalars.contains(where: SearchText.isHan) } ?? false
         var ranker = Ranker(request: r)
 
-        // Every strategy in one round trip: names and addresses by character phrase,
-        // and for letters only ("tianhe", "tyzx", "tian he") initials and full pinyin.
+        // One full-text query for every strategy: names and addresses by character
+        // phrase, and for letters only ("tianhe", "tyzx", "tian he") initials and full
+        // pinyin; how each hit matched is then read off the hit itself.
         let typeAhead = r.typeAhead && lastIsWord
-        var strategies: [(SearchMatch, (SearchEntry) -> SearchMatchKind)] = [
-            (.phrase(.name, tokens, prefix: typeAhead), { e in
-                let name = SearchText.tokens(e.name).joined()
-                return name == query ? .exact : name.hasPrefix(query) ? .prefix : .substring
-            }),
-            (.phrase(.address, tokens, prefix: typeAhead), { _ in .address }),
-        ]
-        if query.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) {
-            if query.count >= 2 {
-                strategies.append((.phrase(.initials, query.map(String.init), prefix: false), { e in
-                    let initials = e.initials.replacingOccurrences(of: " ", with: "")
-                    return initials == query ? .initials : initials.hasPrefix(query) ? .initialsPrefix : .initialsSubstring
-                }))
-            }
+        let letters = query.unicodeScalars.allSatisfy { $0.isASCII && $0.properties.isAlphabetic }
+        var alternatives: [SearchMatch] = [.phrase(.name, tokens, prefix: typeAhead), .phrase(.address, tokens, prefix: typeAhead)]
+        var matches: [SearchMatch] = []
+        if letters {
             // Type-ahead: the last syllable may be unfinished ("shami" → sha mian).
             let segmentations = Pinyin.segmentations(of: query)
                 .filter { !$0.lastIsPrefix || r.typeAhead || $0.syllables.count > 1 }
                 .map { r.typeAhead ? PinyinSegmentation(syllables: $0.syllables, lastIsPrefix: true) : $0 }
-            let classify = { (e: SearchEntry) -> SearchMatchKind in
-                let full = e.pinyin.replacingOccurrences(of: " ", with: "")
-                return full == query ? .pinyin : full.hasPrefix(query) ? .pinyinPrefix : .pinyinSubstring
+            // Initials: short, or not pinyin at all (a long phrase of one-letter tokens
+            // is the costliest full-text query there is, and nobody types 8 initials).
+            if query.count >= 2, query.count <= 6 || segmentations.isEmpty {
+                alternatives.append(.phrase(.initials, query.map(String.init), prefix: false))
             }
-            if !segmentations.isEmpty {
-                strategies.append((.any(segmentations.map { .phrase(.pinyin, $0.syllables, prefix: $0.lastIsPrefix) }), classify))
-            } else if query.count >= 3 {
+            alternatives += segmentations.map { .phrase(.pinyin, $0.syllables, prefix: $0.lastIsPrefix) }
+            if segmentations.isEmpty, query.count >= 3 {
                 // Not all syllables: Latin letters in the name (shenzhenlonggangcocopark, xueqinshuyuanbzuo).
-                strategies.append((.pinyinSubstring(query), classify))
+                matches.append(.pinyinSubstring(query))
             }
         }
-        let found = try await store.searchCandidates(strategies.map(\.0), filter: filter, limit: Self.candidateLimit)
-        for (entries, strategy) in zip(found, strategies) {
-            for e in entries { ranker.add(e, strategy.1(e)) }
+        matches.insert(.any(alternatives), at: 0)
+        for entries in try await store.searchCandidates(matches, filter: filter, limit: Self.candidateLimit) {
+            for e in entries {
+                if let kind = Self.classify(e, query: query, letters: letters) { ranker.add(e, kind) }
+            }
         }
 
         // One wrong, missing or extra character: candidates hold the query minus one
