@@ -2,6 +2,7 @@
 (served from the event loop) are mixed with requests the router answers."""
 from __future__ import annotations
 
+import json
 import socket
 
 HUACHENG = "/tiles/roads/14/13348/7109.mvt"
@@ -65,3 +66,22 @@ def test_cached_and_fresh_answers_agree(server):
     assert first.content == second.content
     for h in ("Content-Type", "ETag", "Cache-Control", "Vary", "Content-Encoding", "Access-Control-Allow-Origin"):
         assert first.headers.get(h) == second.headers.get(h), h
+
+
+def test_raw_utf8_url_gets_a_problem_not_silence(server):
+    """curl with an unencoded Chinese query sends raw UTF-8, which NIO's HTTP parser
+    rejects: the answer must still be a 400 problem+json saying to percent-encode, and
+    the server must keep serving."""
+    for raw in ("GET /search?q=天河 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
+                b"GET /search?q=\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                b"NOT-HTTP\x00\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(raw)
+            (status, ctype, body), = read_responses(s, 1)
+        assert status == 400, (raw, status, body)
+        assert ctype.startswith("application/problem+json"), (raw, ctype)
+        problem = json.loads(body)
+        assert problem["status"] == 400 and "percent-encode" in problem["detail"], problem
+    assert server.get("/health").status_code == 200
+    ok = server.get("/search", params={"q": "天河"})
+    assert ok.status_code == 200 and ok.json()["numberMatched"] > 0

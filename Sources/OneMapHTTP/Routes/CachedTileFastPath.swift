@@ -114,7 +114,8 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 extension CachedTileFastPath: Sendable {}
 
 /// Hummingbird's HTTP/1 child channel with the cached-tile fast path put in
-/// right after the HTTP/1 decoder (before Hummingbird's HTTP type conversion).
+/// right after the HTTP/1 decoder (before Hummingbird's HTTP type conversion),
+/// and before it the responder that explains requests the parser rejects.
 struct TileFastPathHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let inner: HTTP1Channel
@@ -125,6 +126,7 @@ struct TileFastPathHTTP1Channel: ServerChildChannel {
             let ops = channel.pipeline.syncOperations
             let decoder = try ops.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try ops.addHandler(makeFastPath(), position: .after(decoder.handler))
+            try ops.addHandler(ParseErrorResponder(), position: .after(decoder.handler))
             return value
         }
     }
