@@ -100,6 +100,91 @@
     popup.setLngLat(e.lngLat).setHTML(popupHtml(features[0])).addTo(map);
   });
 
+  // Search box: type-ahead from /suggest (biased towards the view), Enter or a click
+  // flies there; with nothing picked, Enter takes /search's first hit.
+  var searchForm = document.getElementById('search');
+  var searchInput = document.getElementById('search-input');
+  var searchList = document.getElementById('search-results');
+  var suggestions = [];
+  var selected = -1;
+  var pending = null;
+  var asked = 0;
+
+  function focusParam() {
+    var c = map.getCenter();
+    return '&focus=' + c.lng.toFixed(6) + ',' + c.lat.toFixed(6);
+  }
+
+  function showSuggestions(list) {
+    suggestions = list;
+    selected = -1;
+    searchList.innerHTML = '';
+    if (!list.length) {
+      searchList.innerHTML = '<li class="empty">无结果 No match</li>';
+    }
+    list.forEach(function (s, i) {
+      var li = document.createElement('li');
+      li.setAttribute('role', 'option');
+      li.innerHTML = escapeHtml(s.text) + ' <span class="en">' + escapeHtml(GROUPS[s.layer] || s.layer) + '</span>';
+      li.addEventListener('mousedown', function (ev) { ev.preventDefault(); go(suggestions[i]); });
+      searchList.appendChild(li);
+    });
+    searchList.hidden = false;
+  }
+
+  function go(place) {
+    searchList.hidden = true;
+    searchInput.value = place.text;
+    map.flyTo({ center: [place.lon, place.lat], zoom: Math.max(map.getZoom(), 17) });
+    popup.setLngLat([place.lon, place.lat])
+      .setHTML('<h2>' + escapeHtml(place.text) + ' <span class="en">(' + escapeHtml(place.layer) + ')</span></h2>')
+      .addTo(map);
+    window.onemapLastPlace = place;
+  }
+
+  function ask(q) {
+    var n = ++asked;
+    fetch('/suggest?q=' + encodeURIComponent(q) + focusParam())
+      .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+      .then(function (d) { if (n === asked) showSuggestions(d.suggestions || []); })
+      .catch(function () { if (n === asked) showSuggestions([]); });
+  }
+
+  searchInput.addEventListener('input', function () {
+    clearTimeout(pending);
+    var q = searchInput.value.trim();
+    if (!q) { searchList.hidden = true; return; }
+    pending = setTimeout(function () { ask(q); }, 120);
+  });
+
+  searchInput.addEventListener('keydown', function (ev) {
+    var items = searchList.querySelectorAll('li[role=option]');
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      ev.preventDefault();
+      if (!items.length) return;
+      selected = (selected + (ev.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
+      Array.prototype.forEach.call(items, function (li, i) { li.setAttribute('aria-selected', i === selected); });
+    } else if (ev.key === 'Escape') {
+      searchList.hidden = true;
+    }
+  });
+
+  searchInput.addEventListener('blur', function () { searchList.hidden = true; });
+
+  searchForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (selected >= 0 && suggestions[selected]) { go(suggestions[selected]); return; }
+    var q = searchInput.value.trim();
+    if (!q) return;
+    fetch('/search?limit=1&q=' + encodeURIComponent(q) + focusParam())
+      .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+      .then(function (d) {
+        var f = (d.features || [])[0];
+        if (!f) { showSuggestions([]); return; }
+        go({ text: f.properties.name, layer: f.properties.layer, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] });
+      });
+  });
+
   map.on('mousemove', function (e) {
     var hit = hoverIds.length > 0 && map.queryRenderedFeatures(e.point, { layers: hoverIds }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';

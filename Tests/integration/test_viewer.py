@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
@@ -212,3 +213,37 @@ def test_viewer_renders(browser, server, tmp_path):
     finally:
         blank.close()
     assert n >= 50, f"screenshot looks blank: {n} distinct colours"
+
+
+def test_viewer_search_box_flies_to_a_place(browser, server):
+    """Typing pinyin initials in the viewer's search box lists 花城广场 from /suggest; picking
+    it centres the map on the POI's coordinates in SampleData (the reference)."""
+    from shapely.geometry import Point, shape
+    sample = Path(__file__).resolve().parents[2] / "SampleData"
+    named = [shape(f["geometry"]) for layer in ("poi", "landuse", "emergency_shelters")
+             for f in json.loads((sample / f"{layer}.geojson").read_text())["features"]
+             if f["properties"].get("name") == "花城广场"]
+    assert named
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(60_000)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server.url("/map#12/113.2/23.0"), wait_until="load", timeout=60_000)
+        page.wait_for_function("window.onemapReady === true", timeout=60_000)
+        page.fill("#search-input", "hcgc")
+        item = page.locator("#search-results li[role=option]", has_text="花城广场").first
+        item.wait_for(state="visible", timeout=20_000)
+        item.dispatch_event("mousedown")
+        page.wait_for_function("window.onemapLastPlace !== undefined", timeout=20_000)
+        place = page.evaluate("window.onemapLastPlace")
+        page.wait_for_function("!window.onemapMap.isMoving()", timeout=30_000)
+        centre = page.evaluate("(() => { const c = window.onemapMap.getCenter(); return [c.lng, c.lat]; })()")
+    finally:
+        page.close()
+    assert not errors, errors
+    assert place["text"] == "花城广场"
+    assert abs(centre[0] - place["lon"]) < 1e-6 and abs(centre[1] - place["lat"]) < 1e-6, (centre, place)
+    # The map went to 花城广场 itself: inside its polygon or on its point (Shapely, SampleData).
+    at = Point(centre)
+    assert any(g.buffer(1e-5).contains(at) for g in named), (centre, [g.wkt[:80] for g in named])
