@@ -163,7 +163,7 @@ enum SearchIndexTable {
             FROM (SELECT fid, name, properties, geom, PointOnSurface(geom) AS p FROM "\#(t)"\#(fid == nil ? "" : " WHERE fid = ?"))
             WHERE p IS NOT NULL
             """#, arguments: fid.map { [$0] } ?? [])
-        let admin = try AdminCodeLookup(db)
+        let admin = try AdminCodeLookup(db, bulk: fid == nil)
         let insert = try db.makeStatement(sql: """
             INSERT INTO search_entries (layer, fid, name, name_key, address, street, street_key, housenumber, category,
                 admin_code, lon, lat, geometry_type, pinyin, initials)
@@ -200,7 +200,7 @@ enum SearchIndexTable {
 
     /// Every entry's admin code anew, after the boundary layer changed.
     static func refreshAdminCodes(_ db: Database) throws {
-        let admin = try AdminCodeLookup(db)
+        let admin = try AdminCodeLookup(db, bulk: true)
         let update = try db.makeStatement(sql: "UPDATE search_entries SET admin_code = ? WHERE id = ?")
         let rows = try Row.fetchAll(db, sql: "SELECT id, lon, lat FROM search_entries")
         for row in rows {
@@ -219,23 +219,42 @@ enum SearchIndexTable {
     }
 }
 
-/// The county-level unit containing a point, from the boundary layer's polygons.
+/// The county-level unit containing a point, from the boundary layer's polygons:
+/// prepared in memory for bulk work (a layer's whole index, 5× less time than SQL per
+/// point), through SpatiaLite for one feature (preparing 122 outlines costs more).
 private struct AdminCodeLookup {
-    let statement: Statement?
+    private let statement: Statement?
+    private let prepared: (index: PreparedAreaIndex, codes: [String])?
 
-    init(_ db: Database) throws {
+    init(_ db: Database, bulk: Bool) throws {
         let t = LayerInfo.table(for: SearchIndexTable.boundaryLayer)
-        guard try db.tableExists(t) else { statement = nil; return }
-        statement = try db.makeStatement(sql: #"""
-            SELECT code FROM "\#(t)" WHERE fid IN (SELECT pkid FROM "idx_\#(t)_geom"
-                WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)
-              AND json_extract(properties, '$.level') = 'district'
-              AND ST_Intersects(geom, MakePoint(?1, ?2, 4490)) = 1
-            LIMIT 1
-            """#)
+        guard try db.tableExists(t) else { statement = nil; prepared = nil; return }
+        if bulk {
+            let rows = try Row.fetchAll(db, sql: #"""
+                SELECT code, AsBinary(geom) FROM "\#(t)"
+                WHERE json_extract(properties, '$.level') = 'district' AND code IS NOT NULL AND geom IS NOT NULL
+                """#)
+            let wkbs = rows.compactMap { ($0[1] as Data?).map { [UInt8]($0) } }
+            let codes = rows.compactMap { row in (row[1] as Data?).map { _ in row[0] as String } }
+            prepared = (try PreparedAreaIndex(wkbs: wkbs), codes)
+            statement = nil
+        } else {
+            prepared = nil
+            statement = try db.makeStatement(sql: #"""
+                SELECT code FROM "\#(t)" WHERE fid IN (SELECT pkid FROM "idx_\#(t)_geom"
+                    WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)
+                  AND json_extract(properties, '$.level') = 'district'
+                  AND ST_Intersects(geom, MakePoint(?1, ?2, 4490)) = 1
+                LIMIT 1
+                """#)
+        }
     }
 
     func code(lon: Double, lat: Double) throws -> String? {
+        if let prepared {
+            // On a shared border the lower code, as SQL's first match would be arbitrary.
+            return try prepared.index.areas(holding: lon, lat).map { prepared.codes[$0] }.min()
+        }
         guard let statement else { return nil }
         return try String.fetchOne(statement, arguments: [lon, lat])
     }
