@@ -549,3 +549,19 @@ def test_survey_tiles_match_source(http, zxy):
                     problems.append(f"{lid}: layer missing although source features cross the tile")
                     break
     assert not problems, "\n".join(problems[:30])
+
+
+def test_percent_encoded_path_parameters_are_decoded(http):
+    """A client that escapes the comma of a layer list (roads%2Cbuildings) or a letter of
+    a collection id gets what the plain path gives; bad escapes are a 4xx, not a crash."""
+    plain = http.get("/tiles/roads,buildings/14/13348/7109.mvt", headers={"Accept-Encoding": "identity"})
+    escaped = http.get("/tiles/roads%2Cbuildings/14/13348/7109.mvt", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == escaped.status_code == 200
+    assert plain.content == escaped.content and len(plain.content) > 0
+    a = http.get("/collections/poi/items", params={"limit": 3}).json()
+    b = http.get("/collections/po%69/items", params={"limit": 3}).json()
+    assert [f["id"] for f in a["features"]] == [f["id"] for f in b["features"]]
+    for bad in ("/tiles/roads%FF/14/13348/7109.mvt", "/collections/%FF%FE/items", "/tiles/roads%2/14/1/1.mvt"):
+        r = http.get(bad)
+        assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("application/problem+json"), (bad, r.status_code)
+    assert http.get("/health").status_code == 200

@@ -12,6 +12,13 @@ public struct OneMapRequestContext: RequestContext {
 
     /// Request bodies beyond this are refused with 413 (documented limit).
     public var maxUploadSize: Int { 16 << 20 }
+
+    /// A path parameter, percent-decoded (`roads%2Cbuildings` is `roads,buildings`);
+    /// "" when absent, as it is when the escapes are not UTF-8 (then nothing matches).
+    func pathParameter(_ name: String) -> String {
+        guard let raw = parameters.get(name) else { return "" }
+        return raw.removingPercentEncoding ?? ""
+    }
 }
 
 /// Finds the caller from `Authorization: Bearer KEY` or `X-API-Key: KEY`; no key is

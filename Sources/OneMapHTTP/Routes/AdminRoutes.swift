@@ -35,7 +35,7 @@ struct AdminRoutes {
         router.getAndHead("/admin/:code") { request, context in
             let params = try QueryParameters(request, allowed: ["boundary", "tolerance", "coordsys", "f"])
             let detail = try Self.boundaryDetail(params)
-            let area = try await services.admin.area(code: context.parameters.get("code") ?? "", boundary: detail,
+            let area = try await services.admin.area(code: context.pathParameter("code"), boundary: detail,
                                                      coordsys: try params.coordsys(), caller: context.caller)
             let u = area.unit
             var pairs = Self.summary(u)

@@ -84,7 +84,7 @@ struct FeatureRoutes {
 
         router.getAndHead("/collections/:id/items/:fid") { request, context in
             let layer = try layer(context)
-            let raw = context.parameters.get("fid") ?? ""
+            let raw = context.pathParameter("fid")
             guard let fid = Int64(raw) else {
                 throw Problem.notFound("no feature \"\(raw.prefix(40))\" in \(layer.id): feature ids are integers")
             }
@@ -109,7 +109,7 @@ struct FeatureRoutes {
     }
 
     private func layer(_ context: OneMapRequestContext) throws -> LayerInfo {
-        let id = context.parameters.get("id") ?? ""
+        let id = context.pathParameter("id")
         guard let layer = services.catalogue.layer(id, for: context.caller) else {
             throw Problem.notFound("no collection \"\(id.prefix(64))\"; GET /collections lists them")
         }

@@ -9,7 +9,7 @@ struct TileRoutes {
 
     func add(to router: Router<OneMapRequestContext>) {
         router.getAndHead("/tiles/{layers}.json") { request, context in
-            let list = context.parameters.get("layers") ?? ""
+            let list = context.pathParameter("layers")
             let layers = try services.catalogue.resolve(list: list, for: context.caller)
             let base = baseURL(request)
             let tj = TileJSON(layers: layers, tilesURL: "\(base)/tiles/\(layers.map(\.id).joined(separator: ","))/{z}/{x}/{y}.mvt")
@@ -18,8 +18,8 @@ struct TileRoutes {
 
         let endpoint = TileEndpoint(services: services)
         router.getAndHead("/tiles/:layers/:z/:x/{y}.mvt") { request, context in
-            let p = context.parameters
-            let entry = try await endpoint.entry(layers: p.get("layers") ?? "", z: p.get("z") ?? "", x: p.get("x") ?? "", y: p.get("y") ?? "", caller: context.caller)
+            let entry = try await endpoint.entry(layers: context.pathParameter("layers"), z: context.pathParameter("z"),
+                                                 x: context.pathParameter("x"), y: context.pathParameter("y"), caller: context.caller)
             let (rep, notModified) = entry.choose(ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
             if notModified {
                 var headers = rep.fields

@@ -19,7 +19,7 @@ struct ViewerRoutes {
         router.getAndHead("/map", use: mapPage)
 
         router.getAndHead("/styles/{name}.json") { request, context in
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathParameter("name")
             guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
                   let data = FileManager.default.contents(atPath: "\(services.resources)/Styles/\(name).json") else {
                 throw Problem.notFound("no style \"\(name.prefix(64))\"; styles live in Styles/")
@@ -33,7 +33,7 @@ struct ViewerRoutes {
         // would drop the whole tile's labels. CJK comes from local fonts
         // (localIdeographFontFamily); an empty PBF is a valid "no glyphs" answer.
         router.getAndHead("/fonts/:stack/{range}.pbf") { _, context in
-            let range = context.parameters.get("range") ?? ""
+            let range = context.pathParameter("range")
             let bounds = range.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] >= 0, bounds[1] <= 65535, bounds[1] - bounds[0] == 255, bounds[0] % 256 == 0 else {
                 throw Problem.badRequest("glyph range must be N-(N+255) with N a multiple of 256, e.g. 0-255", parameter: "range")

@@ -19,7 +19,7 @@ struct WriteRoutes {
         }
 
         router.post("/collections/:id/items") { request, context in
-            let layer = try services.editor.writableLayer(context.parameters.get("id") ?? "", caller: context.caller)
+            let layer = try services.editor.writableLayer(context.pathParameter("id"), caller: context.caller)
             let body = try await jsonBody(request, context)
             let fid = try services.editor.create(layer, feature: body, crs: try contentCRS(request))
             let base = baseURL(request)
@@ -28,7 +28,7 @@ struct WriteRoutes {
         }
 
         router.put("/collections/:id/items/:fid") { request, context in
-            let layer = try services.editor.writableLayer(context.parameters.get("id") ?? "", caller: context.caller)
+            let layer = try services.editor.writableLayer(context.pathParameter("id"), caller: context.caller)
             let fid = try featureID(context, layer)
             let body = try await jsonBody(request, context)
             try services.editor.replace(layer, fid: fid, feature: body, crs: try contentCRS(request))
@@ -36,7 +36,7 @@ struct WriteRoutes {
         }
 
         router.patch("/collections/:id/items/:fid") { request, context in
-            let layer = try services.editor.writableLayer(context.parameters.get("id") ?? "", caller: context.caller)
+            let layer = try services.editor.writableLayer(context.pathParameter("id"), caller: context.caller)
             let fid = try featureID(context, layer)
             let body = try await jsonBody(request, context)
             try services.editor.update(layer, fid: fid, patch: body, crs: try contentCRS(request))
@@ -44,14 +44,14 @@ struct WriteRoutes {
         }
 
         router.delete("/collections/:id/items/:fid") { _, context in
-            let layer = try services.editor.writableLayer(context.parameters.get("id") ?? "", caller: context.caller)
+            let layer = try services.editor.writableLayer(context.pathParameter("id"), caller: context.caller)
             try services.editor.delete(layer, fid: try featureID(context, layer))
             return Response(status: .noContent)
         }
     }
 
     private func featureID(_ context: OneMapRequestContext, _ layer: LayerInfo) throws -> Int64 {
-        let raw = context.parameters.get("fid") ?? ""
+        let raw = context.pathParameter("fid")
         guard let fid = Int64(raw) else { throw Problem.notFound("no feature \"\(raw.prefix(40))\" in \(layer.id): feature ids are integers") }
         return fid
     }
