@@ -25,37 +25,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . "$ROOT/Scripts/bench/lib.sh"
-BENCH=features.sh
 
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
-BIN=${ONEMAP_BIN:-$ROOT/.build/release/onemap}
+bench_start features.sh
 POSTGIS=${POSTGIS:-1}
-SECS=${DURATION%s}
-
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "features.sh: $tool not found (Scripts/setup.sh --bench)" >&2; exit 2; }
-done
-
-WORK=$(mktemp -d /tmp/onemap-fbench.XXXXXX)
-chmod 755 "$WORK"
-SERVER_PID=""
 PG_STARTED=""
 PG_CTL=""
-cleanup() {
-  local rc=$?
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; fi
+bench_teardown() {
   if [ -n "$PG_STARTED" ]; then
     timeout 30 runuser -u postgres -- "$PG_CTL" -D "$WORK/pg/data" -m fast stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$WORK"
-  exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-write_cycle_lua "$WORK/cycle.lua"
 
 
 

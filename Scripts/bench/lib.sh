@@ -98,3 +98,34 @@ serve_sample() {
   SERVER_PID=$!
   wait_http "$BASE/health" 60 || { echo "onemap serve did not start:" >&2; tail -50 "$WORK/server.log" >&2; return 1; }
 }
+
+# The common start of a benchmark script (after sourcing this file, with ROOT set):
+# defaults for DURATION/THREADS/CONNECTIONS/BIN, the tools checked, a scratch $WORK with
+# the wrk Lua script, removed on exit with the server ($SERVER_PID) stopped. A script
+# with more to stop (PostgreSQL, nginx) defines bench_teardown.
+bench_start() {  # SCRIPT-NAME
+  BENCH=$1
+  DURATION=${DURATION:-10s}
+  THREADS=${THREADS:-2}
+  CONNECTIONS=${CONNECTIONS:-64}
+  BIN=${ONEMAP_BIN:-$ROOT/.build/release/onemap}
+  SECS=${DURATION%s}
+  local tool
+  for tool in wrk curl python3; do
+    command -v "$tool" >/dev/null || { echo "$BENCH: $tool not found (Scripts/setup.sh --bench)" >&2; exit 2; }
+  done
+  WORK=$(mktemp -d "/tmp/onemap-${BENCH%.sh}.XXXXXX")
+  chmod 755 "$WORK"
+  SERVER_PID=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  write_cycle_lua "$WORK/cycle.lua"
+}
+
+bench_cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; fi
+  if declare -F bench_teardown >/dev/null; then bench_teardown; fi
+  rm -rf "$WORK"
+  exit $rc
+}

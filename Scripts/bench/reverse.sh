@@ -20,31 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . "$ROOT/Scripts/bench/lib.sh"
-BENCH=reverse.sh
 
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
-BIN=${ONEMAP_BIN:-$ROOT/.build/release/onemap}
+bench_start reverse.sh
 POINTS=${POINTS:-50}
-SECS=${DURATION%s}
-
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "reverse.sh: $tool not found (Scripts/setup.sh --bench)" >&2; exit 2; }
-done
-
-WORK=$(mktemp -d /tmp/onemap-rbench.XXXXXX)
-SERVER_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-write_cycle_lua "$WORK/cycle.lua"
 
 
 serve_sample || exit 1

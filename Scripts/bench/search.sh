@@ -26,31 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . "$ROOT/Scripts/bench/lib.sh"
-BENCH=search.sh
 
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
-BIN=${ONEMAP_BIN:-$ROOT/.build/release/onemap}
-SECS=${DURATION%s}
-
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "search.sh: $tool not found (Scripts/setup.sh --bench)" >&2; exit 2; }
-done
-
-WORK=$(mktemp -d /tmp/onemap-sbench.XXXXXX)
-chmod 755 "$WORK"
-SERVER_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-write_cycle_lua "$WORK/cycle.lua"
+bench_start search.sh
 : >"$WORK/results.txt"
 
 
